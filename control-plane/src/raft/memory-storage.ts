@@ -1,0 +1,44 @@
+/**
+ * The in-memory twin of the Raft host's write-ahead log: it keeps exactly what a `Ready` asks to
+ * persist, in the same order, so tests and the simulator restart nodes from what was "on disk".
+ */
+import type { Entry, HardState, PersistedState, Ready, Snapshot } from './types';
+
+export class MemoryStorage {
+  hardState: HardState = { term: 0, vote: null, commit: 0 };
+  snapshot: Snapshot | null = null;
+  entries: Entry[] = [];
+
+  constructor(initial?: PersistedState) {
+    if (initial) {
+      this.hardState = initial.hardState;
+      this.snapshot = initial.snapshot;
+      this.entries = [...initial.entries];
+    }
+  }
+
+  /** Step 2 of handling a `Ready`: snapshot, then entries (truncating a conflicting tail), then hard state. */
+  persist(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): void {
+    if (rd.snapshot) {
+      this.snapshot = rd.snapshot;
+      this.entries = [];
+    }
+    const first = rd.entries[0];
+    if (first !== undefined) {
+      const keep = this.entries.findIndex((e) => e.index >= first.index);
+      if (keep >= 0) this.entries.length = keep;
+      for (const e of rd.entries) this.entries.push(e);
+    }
+    if (rd.hardState) this.hardState = rd.hardState;
+  }
+
+  /** The host compacted its log into `snapshot`: keep it and drop the entries it covers. */
+  compact(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.entries = this.entries.filter((e) => e.index > snapshot.meta.index);
+  }
+
+  load(): PersistedState {
+    return { hardState: this.hardState, snapshot: this.snapshot, entries: [...this.entries] };
+  }
+}
