@@ -25,8 +25,10 @@ export class MemoryStorage {
     }
     const first = rd.entries[0];
     if (first !== undefined) {
-      const keep = this.entries.findIndex((e) => e.index >= first.index);
-      if (keep >= 0) this.entries.length = keep;
+      // Stored entries are contiguous, so the truncation point is arithmetic, not a search.
+      const base = this.entries[0]?.index ?? first.index;
+      if (first.index < base) this.entries.length = 0;
+      else if (first.index - base < this.entries.length) this.entries.length = first.index - base;
       for (const e of rd.entries) this.entries.push(e);
     }
     if (rd.hardState) this.hardState = rd.hardState;
