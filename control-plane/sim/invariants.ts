@@ -24,6 +24,13 @@ interface NodeWatch {
 export class SafetyChecker {
   /** Every entry any node has ever seen committed, by index: committed entries never change. */
   private readonly committed = new Map<number, Entry>();
+  /**
+   * The term in which each entry was first seen committed: the observer's term, which is never
+   * below the true one (usually the leader's own). Leader completeness concerns entries committed in
+   * earlier terms:
+   * a candidate paused mid-election may legitimately win an old term after later commits.
+   */
+  private readonly committedInTerm = new Map<number, number>();
   private maxCommitted = 0;
   private readonly leaderOfTerm = new Map<number, NodeId>();
   private readonly watch = new Map<NodeId, NodeWatch>();
@@ -68,7 +75,7 @@ export class SafetyChecker {
     for (let i = Math.max(w.checkedCommit + 1, first); i <= raft.log.committed; i++) {
       const e = raft.log.slice(i, i + 1)[0];
       if (e === undefined) throw new Violation(`${id}: committed index ${i} missing from its log`);
-      this.recordCommitted(id, e);
+      this.recordCommitted(id, e, raft.term);
     }
     const snap = raft.log.snapshot;
     if (snap !== null && snap.meta.index > w.checkedCommit) {
@@ -82,10 +89,11 @@ export class SafetyChecker {
     w.checkedCommit = raft.log.committed;
   }
 
-  private recordCommitted(id: NodeId, e: Entry): void {
+  private recordCommitted(id: NodeId, e: Entry, term: number): void {
     const known = this.committed.get(e.index);
     if (known === undefined) {
       this.committed.set(e.index, e);
+      this.committedInTerm.set(e.index, term);
       this.maxCommitted = Math.max(this.maxCommitted, e.index);
     } else if (!sameEntry(known, e)) {
       throw new Violation(
@@ -98,7 +106,8 @@ export class SafetyChecker {
   private checkLeaderCompleteness(id: NodeId, raft: RaftNode): void {
     for (let i = raft.log.firstIndex(); i <= this.maxCommitted; i++) {
       const known = this.committed.get(i);
-      if (known === undefined || known.term >= raft.term) continue;
+      const inTerm = this.committedInTerm.get(i) ?? Infinity;
+      if (known === undefined || inTerm >= raft.term) continue;
       const e = raft.log.slice(i, Math.min(i + 1, raft.log.lastIndex() + 1))[0];
       if (e === undefined || !sameEntry(e, known)) {
         throw new Violation(
