@@ -91,6 +91,7 @@ export class RaftNode {
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private leadTransferee: NodeId | null = null;
+  private transferElapsed = 0;
   /** A leader proposes no membership change until the one at this index is committed. */
   private pendingConfIndex = 0;
   private confVersion: number;
@@ -198,8 +199,11 @@ export class RaftNode {
         detail: `${to} is not a voter`,
       };
     }
+    // A repeated request for the pending transfer neither restarts its clock nor CheckQuorum's.
+    if (this.leadTransferee === to)
+      return { ok: true, index: this.log.lastIndex(), term: this.term };
     this.leadTransferee = to;
-    this.electionElapsed = 0;
+    this.transferElapsed = 0;
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
     else this.sendAppend(to);
     return { ok: true, index: this.log.lastIndex(), term: this.term };
@@ -452,7 +456,9 @@ export class RaftNode {
         this.becomeFollower(this.term, null);
         return;
       }
-      // A transfer that has not completed in an election timeout is abandoned (thesis §3.10).
+    }
+    // A transfer that has not completed in an election timeout is abandoned (thesis §3.10).
+    if (this.leadTransferee !== null && ++this.transferElapsed >= this.cfg.electionTicks) {
       this.leadTransferee = null;
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
