@@ -4,6 +4,8 @@
  * Wing & Gong's search with Lowe's memoization, as in Porcupine: each key is an independent
  * register (P-compositionality), so each key's sub-history is checked on its own, which keeps the
  * exponential part of the search bounded by per-key concurrency rather than the whole history.
+ * Porcupine's search alone blows up on the ops whose outcome is unknown that partitions leave
+ * behind, so `search` adds pruning rules for those, each one a rewrite any linearization admits.
  */
 
 export type KvOp =
@@ -33,6 +35,8 @@ const DEFAULT_MAX_STEPS_PER_KEY = 1_000_000;
 
 /** Register values are interned per key so model states compare and hash as small integers. */
 const ABSENT = 0;
+/** Stands for every written value that no get returned and no cas expected. */
+const UNOBSERVED = 1;
 /** Returned by `step` when the operation's recorded outcome is impossible from that state. */
 const INCONSISTENT = -1;
 
@@ -71,6 +75,10 @@ function step(state: number, op: SearchOp): number {
   }
 }
 
+/**
+ * A step is one candidate op considered or one stored pair compared while deduplicating, so the
+ * budget bounds time rather than just depth; a search that runs out says 'inconclusive'.
+ */
 export function checkLinearizable(
   history: readonly Operation[],
   opts?: { maxStepsPerKey?: number },
@@ -118,20 +126,29 @@ function validate(o: Operation): void {
 type KeyOutcome = { ok: true } | Extract<CheckResult, { ok: false } | { ok: 'inconclusive' }>;
 
 function checkKey(key: string, ops: readonly Operation[], maxSteps: number): KeyOutcome {
+  // Only values some op compares against can be told apart; every other written value is merged
+  // into one. That loses nothing, and it makes states and unknown writes that differ only in such
+  // values identical for the memoization and for the interchangeable-unknown-ops rule in `search`.
+  const observed = new Set<string>();
+  for (const o of ops) {
+    if (o.op.kind === 'cas' && o.op.expected !== null) observed.add(o.op.expected);
+    if (o.status === 'ok' && o.result?.kind === 'get' && o.result.value !== null) {
+      observed.add(o.result.value);
+    }
+  }
   const interned = new Map<string, number>();
-  const values: (string | null)[] = [null];
   const intern = (v: string | null): number => {
     if (v === null) return ABSENT;
+    if (!observed.has(v)) return UNOBSERVED;
     let id = interned.get(v);
     if (id === undefined) {
-      id = values.length;
+      id = interned.size + UNOBSERVED + 1;
       interned.set(v, id);
-      values.push(v);
     }
     return id;
   };
 
-  const candidates: SearchOp[] = [];
+  const searched: SearchOp[] = [];
   for (const o of ops) {
     const unknown = o.status === 'unknown';
     const call = o.call;
@@ -140,31 +157,32 @@ function checkKey(key: string, ops: readonly Operation[], maxSteps: number): Key
     const ret = unknown ? Infinity : o.ret;
     const r = o.result;
     switch (o.op.kind) {
-      case 'put':
-        candidates.push({
+      case 'put': {
+        const value = intern(o.op.value);
+        searched.push({ source: o, kind: WRITE, value, expected: ABSENT, call, ret });
+        break;
+      }
+      case 'get':
+        // An unobserved read constrains nothing and changes nothing.
+        if (unknown || r?.kind !== 'get') break;
+        searched.push({
           source: o,
-          kind: WRITE,
-          value: intern(o.op.value),
-          expected: 0,
+          kind: READ,
+          value: intern(r.value),
+          expected: ABSENT,
           call,
           ret,
         });
         break;
-      case 'get':
-        // An unobserved read constrains nothing and changes nothing.
-        if (unknown || r?.kind !== 'get') break;
-        candidates.push({ source: o, kind: READ, value: intern(r.value), expected: 0, call, ret });
-        break;
       case 'cas': {
         const kind = unknown || r?.kind !== 'cas' ? CAS_MAYBE : r.ok ? CAS_OK : CAS_FAILED;
         const value = intern(o.op.value);
-        candidates.push({ source: o, kind, value, expected: intern(o.op.expected), call, ret });
+        searched.push({ source: o, kind, value, expected: intern(o.op.expected), call, ret });
         break;
       }
     }
   }
 
-  const searched = dropUnobservedMaybeWrites(candidates);
   const outcome = search(searched, maxSteps);
   if (outcome.kind === 'ok') return { ok: true };
   if (outcome.kind === 'budget') {
@@ -173,33 +191,14 @@ function checkKey(key: string, ops: readonly Operation[], maxSteps: number): Key
       key,
       reason:
         `search for key ${JSON.stringify(key)} gave up after ${maxSteps} steps ` +
-        `(${searched.length} operations searched, ${ops.length} recorded)`,
+        `(${searched.length} of its ${ops.length} operations constrain the search)`,
     };
   }
   return {
     ok: false,
     key,
-    explanation: explain(key, ops, searched, values, outcome.longestPrefix, candidates.length),
+    explanation: explain(key, ops, searched, outcome.longestPrefix),
   };
-}
-
-/**
- * Every unknown write multiplies the search space by the places it might have taken effect, and
- * partitions in the simulator leave many of them behind. One whose value nothing ever observes can
- * always be moved to the end of a linearization without changing what anyone saw: the ops between
- * it and the next effective write could only be reads of its value (none exist), cas ops expecting
- * it (none exist), or unknown cas ops that, failing against it, had no effect and can move to the
- * end too. A failed cas is the one observer that benefits from the register holding *anything* other
- * than its expected value, so the reduction is only sound on keys with none.
- */
-function dropUnobservedMaybeWrites(ops: SearchOp[]): SearchOp[] {
-  if (ops.some((o) => o.kind === CAS_FAILED)) return ops;
-  const observed = new Set<number>();
-  for (const o of ops) {
-    if (o.kind === READ) observed.add(o.value);
-    else if (o.kind !== WRITE) observed.add(o.expected);
-  }
-  return ops.filter((o) => o.source.status !== 'unknown' || observed.has(o.value));
 }
 
 type SearchOutcome =
@@ -218,12 +217,13 @@ type SearchOutcome =
  *  - never when it leaves the register unchanged;
  *  - only right before an op that depends on its change (see `needsLastChange`): anything else
  *    could go first, or overwrites it unobserved;
+ *  - of several with the same effect, the earliest-called first;
  *  - and a pair is dominated by an already refuted pair with the same definite ops and state and a
  *    subset of its unknown ops (with no stricter constraint on what may come next), so it is pruned.
  * Unknown ops are tried only once no definite op fits, so smaller subsets are refuted first, and the
- * search succeeds as soon as only unknown ops remain. Their calls live in a list of their own: they
- * can stay pending for the rest of the history, and scanning past them for every definite op would
- * make each step linear in their number.
+ * search succeeds as soon as only unknown ops remain. Their calls stay out of the event list:
+ * pending for the rest of the history, they would make every scan for a definite op linear in
+ * their number.
  */
 function search(ops: readonly SearchOp[], maxSteps: number): SearchOutcome {
   const n = ops.length;
@@ -249,7 +249,42 @@ function search(ops: readonly SearchOp[], maxSteps: number): SearchOutcome {
     else definiteEvents.push(2 * i, 2 * i + 1);
   }
   const events = new EventList(2 * n, definiteEvents.sort(byTime));
-  const pending = new EventList(2 * n, unknownCalls.sort(byTime));
+
+  // Unknown ops with the same effect are interchangeable, so a linearization can always place them
+  // in call order: only the earliest-called unplaced one of each set of twins is a candidate, and
+  // which of them were placed comes down to how many.
+  const twinSets = new Map<string, number[]>();
+  for (const e of unknownCalls.sort(byTime)) {
+    const o = ops[e >> 1] as SearchOp;
+    const signature = `${o.kind} ${o.expected} ${o.value}`;
+    const twins = twinSets.get(signature);
+    if (twins) twins.push(e >> 1);
+    else twinSets.set(signature, [e >> 1]);
+  }
+  const twins = [...twinSets.values()];
+  const twinSet = new Int32Array(n);
+  twins.forEach((members, t) => members.forEach((i) => (twinSet[i] = t)));
+  const twinsPlaced = new Int32Array(twins.length);
+  // An unknown cas changes the register only from its expected value, so in a given state only the
+  // puts and the cas ops expecting that state are worth trying.
+  const writes: number[] = [];
+  const casesByExpected = new Map<number, number[]>();
+  twins.forEach((members, t) => {
+    const o = ops[members[0] as number] as SearchOp;
+    const cases = casesByExpected.get(o.expected);
+    if (o.kind === WRITE) writes.push(t);
+    else if (cases) cases.push(t);
+    else casesByExpected.set(o.expected, [t]);
+  });
+  const twinsByState = new Map<number, number[]>();
+  const twinsFor = (s: number): number[] => {
+    let sets = twinsByState.get(s);
+    if (!sets) {
+      sets = [...writes, ...(casesByExpected.get(s) ?? [])];
+      twinsByState.set(s, sets);
+    }
+    return sets;
+  };
 
   // Definite ops own the leading words of the bitset and unknown ops the trailing ones, so the
   // cache can compare the two parts separately.
@@ -279,33 +314,41 @@ function search(ops: readonly SearchOp[], maxSteps: number): SearchOutcome {
   const stackSlot = new Int32Array(n);
   const stackDeferred = new Int32Array(n);
   const stackDeadline = new Float64Array(n);
+  const stackNextTwins = new Int32Array(n);
   let depth = 0;
   let state = ABSENT;
   let longestPrefix: number[] = [];
   let steps = 0;
   // When the op placed last was unknown, the state it changed, which the next op must depend on.
   let deferred = NOTHING_DEFERRED;
-  // Scanning definite calls, up to the first return; then unknown calls made by `deadline`, that
+  // The scan first walks definite calls up to the first return (`entry`), then the twin sets worth
+  // trying in this state (`tryTwins`, from `nextTwins`) for unknown ops called by `deadline`, that
   // first return's time.
   let placingUnknown = false;
   let deadline = 0;
+  let tryTwins = writes;
+  let nextTwins = 0;
   let entry = events.first;
 
   while (remaining > 0) {
-    if (++steps > maxSteps) return { kind: 'budget' };
+    // Cache probes count too: long collision-free chains are work the step count would not see.
+    if (++steps + cache.probes > maxSteps) return { kind: 'budget' };
     let candidate: number;
     if (!placingUnknown) {
       if ((entry & 1) === 1) {
         placingUnknown = true;
         deadline = time(entry);
-        entry = pending.first;
+        tryTwins = twinsFor(state);
+        nextTwins = 0;
         continue;
       }
       candidate = entry >> 1;
       entry = events.next[entry] as number;
-    } else if (entry !== pending.end && time(entry) <= deadline) {
-      candidate = entry >> 1;
-      entry = pending.next[entry] as number;
+    } else if (nextTwins < tryTwins.length) {
+      const t = tryTwins[nextTwins++] as number;
+      const first = (twins[t] as number[])[twinsPlaced[t] as number];
+      if (first === undefined || (ops[first] as SearchOp).call > deadline) continue;
+      candidate = first;
     } else {
       if (depth === 0) return { kind: 'violation', longestPrefix };
       // Snapshot only when about to abandon a new deepest point, rather than on every push.
@@ -318,9 +361,11 @@ function search(ops: readonly SearchOp[], maxSteps: number): SearchOutcome {
       toggle(i);
       placingUnknown = unknown[i] === 1;
       if (placingUnknown) {
-        pending.relink(2 * i);
+        const t = twinSet[i] as number;
+        twinsPlaced[t] = (twinsPlaced[t] as number) - 1;
         deadline = stackDeadline[depth] as number;
-        entry = pending.next[2 * i] as number;
+        tryTwins = twinsFor(state);
+        nextTwins = stackNextTwins[depth] as number;
       } else {
         remaining++;
         events.relink(2 * i + 1);
@@ -346,11 +391,13 @@ function search(ops: readonly SearchOp[], maxSteps: number): SearchOutcome {
     stackSlot[depth] = slot;
     stackDeferred[depth] = deferred;
     stackDeadline[depth] = deadline;
+    stackNextTwins[depth] = nextTwins;
     depth++;
     deferred = placingUnknown ? state : NOTHING_DEFERRED;
     state = after;
     if (placingUnknown) {
-      pending.unlink(2 * candidate);
+      const t = twinSet[candidate] as number;
+      twinsPlaced[t] = (twinsPlaced[t] as number) + 1;
     } else {
       remaining--;
       events.unlink(2 * candidate);
@@ -389,11 +436,10 @@ class EventList {
   readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly head: number;
-  readonly end: number;
 
   constructor(ids: number, ordered: readonly number[]) {
     this.head = ids;
-    this.end = ids + 1;
+    const end = ids + 1;
     this.next = new Int32Array(ids + 2);
     this.prev = new Int32Array(ids + 2);
     let last = this.head;
@@ -402,8 +448,8 @@ class EventList {
       this.prev[e] = last;
       last = e;
     }
-    this.next[last] = this.end;
-    this.prev[this.end] = last;
+    this.next[last] = end;
+    this.prev[end] = last;
   }
 
   get first(): number {
@@ -440,23 +486,22 @@ const ALREADY_REFUTED = -1;
 /**
  * (linearized set, register state) pairs already explored. Bitsets live in one growable arena so a
  * search over thousands of states allocates a handful of arrays, not one per state; the hash only
- * selects a chain, and equality is decided on the full bitset, so collisions cost time, never
+ * selects a chain, and equality is decided on the full bitsets, so collisions cost time, never
  * correctness.
- *
- * A pair is only ever revisited after its subtree was fully explored (linearized sets grow strictly
- * along a path), so an exact match is refuted. Dominance is only trusted from pairs marked refuted:
- * one still on the search path has not been shown to fail.
  */
 class VisitedStates {
   private readonly chains = new Map<number, number>();
   private readonly words: number;
   private bits: Uint32Array;
+  private keys: Float64Array;
   private states: Int32Array;
   private nextInChain: Int32Array;
   private refuted: Uint8Array;
   /** For pairs reached by an unknown op, the state before it, which constrains the next op. */
   private deferred: Int32Array;
   private size = 0;
+  /** Stored pairs compared so far, a cost the search budgets along with its own steps. */
+  probes = 0;
 
   constructor(
     private readonly definiteWords: number,
@@ -465,6 +510,7 @@ class VisitedStates {
     this.words = definiteWords + unknownWords;
     const capacity = 64;
     this.bits = new Uint32Array(capacity * this.words);
+    this.keys = new Float64Array(capacity);
     this.states = new Int32Array(capacity);
     this.nextInChain = new Int32Array(capacity);
     this.refuted = new Uint8Array(capacity);
@@ -477,53 +523,67 @@ class VisitedStates {
     const lo = (h1 ^ mix32(state)) >>> 0;
     const hi = (h2 ^ mix32(state ^ 0x9e3779b9)) & 0x1fffff;
     const key = hi * 0x1_0000_0000 + lo;
-    const first = this.chains.get(key);
-    for (let s = first ?? -1; s !== -1; s = this.nextInChain[s] as number) {
-      if (this.states[s] !== state) continue;
-      const constraint = this.deferred[s] as number;
-      if (constraint !== NOTHING_DEFERRED && constraint !== deferred) continue;
-      if (!this.sameDefinite(s, set)) continue;
-      const unknowns = this.compareUnknown(s, set);
-      if (unknowns === SAME || (unknowns === FEWER && this.refuted[s] === 1)) {
+    const first = this.chains.get(key) ?? -1;
+    for (let s = first; s !== -1; s = this.nextInChain[s] as number) {
+      this.probes++;
+      if (this.states[s] !== state || !weaker(this.deferred[s] as number, deferred)) continue;
+      const base = s * this.words;
+      if (!this.sameDefinite(this.bits, base, set, 0)) continue;
+      // An exact match cannot be on the current path, where linearized sets grow strictly, so it is
+      // refuted; a pair with fewer unknown ops may be an ancestor still in progress, proving nothing.
+      if (this.refuted[s] === 1 && this.fewerUnknown(this.bits, base, set, 0)) {
         return ALREADY_REFUTED;
       }
     }
     if (this.size === this.states.length) this.grow();
     const s = this.size++;
     this.bits.set(set, s * this.words);
+    this.keys[s] = key;
     this.states[s] = state;
     this.deferred[s] = deferred;
-    this.nextInChain[s] = first ?? -1;
+    this.nextInChain[s] = first;
     this.chains.set(key, s);
     return s;
   }
 
+  /**
+   * Marks the pair's subtree as explored without success, and drops the pairs it dominates from its
+   * chain: it prunes everything they would, and chains of incomparable pairs stay short.
+   */
   refute(slot: number): void {
     this.refuted[slot] = 1;
+    const key = this.keys[slot] as number;
+    const base = slot * this.words;
+    let before = -1;
+    for (let s = this.chains.get(key) ?? -1; s !== -1;) {
+      this.probes++;
+      const after = this.nextInChain[s] as number;
+      const dominated =
+        s !== slot &&
+        this.states[s] === this.states[slot] &&
+        weaker(this.deferred[slot] as number, this.deferred[s] as number) &&
+        this.sameDefinite(this.bits, s * this.words, this.bits, base) &&
+        this.fewerUnknown(this.bits, base, this.bits, s * this.words);
+      if (!dominated) before = s;
+      else if (before === -1) this.chains.set(key, after);
+      else this.nextInChain[before] = after;
+      s = after;
+    }
   }
 
-  private sameDefinite(slot: number, set: Uint32Array): boolean {
-    const base = slot * this.words;
+  private sameDefinite(a: Uint32Array, aBase: number, b: Uint32Array, bBase: number): boolean {
     for (let w = 0; w < this.definiteWords; w++) {
-      if (this.bits[base + w] !== set[w]) return false;
+      if (a[aBase + w] !== b[bBase + w]) return false;
     }
     return true;
   }
 
-  /** How the stored slot's unknown ops relate to those in `set`. */
-  private compareUnknown(
-    slot: number,
-    set: Uint32Array,
-  ): typeof SAME | typeof FEWER | typeof OTHER {
-    const base = slot * this.words;
-    let same = true;
+  /** Whether every unknown op linearized in `a` is linearized in `b` too. */
+  private fewerUnknown(a: Uint32Array, aBase: number, b: Uint32Array, bBase: number): boolean {
     for (let w = this.definiteWords; w < this.words; w++) {
-      const stored = this.bits[base + w] as number;
-      const current = set[w] as number;
-      if ((stored & ~current) !== 0) return OTHER;
-      if (stored !== current) same = false;
+      if (((a[aBase + w] as number) & ~(b[bBase + w] as number)) !== 0) return false;
     }
-    return same ? SAME : FEWER;
+    return true;
   }
 
   private grow(): void {
@@ -531,6 +591,9 @@ class VisitedStates {
     const bits = new Uint32Array(capacity * this.words);
     bits.set(this.bits);
     this.bits = bits;
+    const keys = new Float64Array(capacity);
+    keys.set(this.keys);
+    this.keys = keys;
     const states = new Int32Array(capacity);
     states.set(this.states);
     this.states = states;
@@ -546,47 +609,45 @@ class VisitedStates {
   }
 }
 
-const SAME = 0;
-const FEWER = 1;
-const OTHER = 2;
+/** Whether a pair constrained by `stored` allows every next op one constrained by `current` does. */
+function weaker(stored: number, current: number): boolean {
+  return stored === NOTHING_DEFERRED || stored === current;
+}
 
 function explain(
   key: string,
   ops: readonly Operation[],
   searched: readonly SearchOp[],
-  values: readonly (string | null)[],
   longestPrefix: readonly number[],
-  candidates: number,
 ): string {
   const sorted = [...ops].sort((a, b) => a.call - b.call || a.id - b.id);
   const lines = [
     `key ${JSON.stringify(key)} is not linearizable; its ${ops.length} operations by call time:`,
   ];
-  for (const o of sorted) lines.push(`  ${describe(o)}`);
+  for (const o of sorted) lines.push(`  ${describeOp(o)}`);
 
-  const prefixOps = longestPrefix.map((i) => searched[i] as SearchOp);
-  // Replaying the prefix cannot hit INCONSISTENT: the search only stacked consistent steps.
-  const register = prefixOps.reduce((state, o) => step(state, o), ABSENT);
-  const order = prefixOps.map((o) => `#${o.source.id}`).join(', ');
-  lines.push(
-    `longest linearizable prefix found (${prefixOps.length} of ${searched.length} searched): ` +
-      (order === '' ? '(none)' : order) +
-      `; register afterwards: ${show(values[register] ?? null)}`,
-  );
-  const setAside = candidates - searched.length;
-  if (setAside > 0) {
-    lines.push(
-      `${setAside} unknown write(s) whose value nothing observed were set aside: ` +
-        'they can always be linearized last',
-    );
+  const prefix = longestPrefix.map((i) => (searched[i] as SearchOp).source);
+  // Replayed on the real values rather than the interned ones, which merge unobserved writes.
+  let register: string | null = null;
+  for (const { op } of prefix) {
+    if (op.kind === 'put' || (op.kind === 'cas' && op.expected === register)) register = op.value;
   }
-  const placed = new Set(prefixOps.map((o) => o.source.id));
-  const stuck = searched.filter((o) => !placed.has(o.source.id)).map((o) => `#${o.source.id}`);
-  if (stuck.length > 0) lines.push(`not placed after that prefix: ${stuck.join(', ')}`);
+  const order = prefix.map((o) => `#${o.id}`).join(', ');
+  lines.push(
+    `longest linearizable prefix found (${prefix.length} of ${searched.length} searched): ` +
+      (order === '' ? '(none)' : order) +
+      `; register afterwards: ${show(register)}`,
+  );
+  // Unknown ops left out need no mention: they may never have taken effect.
+  const placed = new Set(prefix);
+  const rest = searched
+    .filter((o) => o.source.status === 'ok' && !placed.has(o.source))
+    .map((o) => `#${o.source.id}`);
+  if (rest.length > 0) lines.push(`completed operations left unplaced: ${rest.join(', ')}`);
   return lines.join('\n');
 }
 
-function describe(o: Operation): string {
+function describeOp(o: Operation): string {
   const op =
     o.op.kind === 'put'
       ? `put(${show(o.op.value)})`

@@ -677,6 +677,9 @@ class Simulation {
     }
     const r = checkLinearizable(this.history);
     if (r.ok === false) throw new Violation(`linearizability on key ${r.key}:\n${r.explanation}`);
+    // A history the checker cannot decide is not a pass: the seed must be looked at.
+    if (r.ok === 'inconclusive')
+      throw new Violation(`linearizability undecided on key ${r.key}: ${r.reason}`);
   }
 }
 
