@@ -197,3 +197,21 @@ export class Harness {
       .map((e) => dec(e.data));
   }
 }
+
+/** Proposes on `id` without delivering anything; throws if refused. */
+export function proposeOk(h: Harness, id: NodeId, data: string): number {
+  const r = h.node(id).propose(enc(data));
+  if (!r.ok) throw new Error(`proposal to ${id} refused: ${r.reason}`);
+  return r.index;
+}
+
+/** Ticks `ids` (and only them) until one of them leads. */
+export function tickUntilLeader(h: Harness, ids: readonly NodeId[], max = 300): NodeId {
+  for (let i = 0; i < max; i++) {
+    const leader = h.leaders().find((id) => ids.includes(id));
+    if (leader !== undefined) return leader;
+    for (const id of ids) h.nodes.get(id)?.tick();
+    h.stabilize();
+  }
+  throw new Error(`none of ${ids.join(',')} became leader`);
+}

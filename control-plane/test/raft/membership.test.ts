@@ -6,7 +6,7 @@
 import type { ConfChange } from '../../src/raft/membership';
 import type { ProposeResult } from '../../src/raft/raft';
 import type { ConfState, NodeId } from '../../src/raft/types';
-import { Harness, enc } from './harness';
+import { Harness, enc, proposeOk, tickUntilLeader } from './harness';
 
 // ---------------------------------------------------------------- local helpers
 
@@ -16,24 +16,6 @@ function change(h: Harness, leader: NodeId, cc: ConfChange): number {
   if (!r.ok) throw new Error(`conf change refused: ${r.reason} ${r.detail ?? ''}`);
   h.stabilize();
   return r.index;
-}
-
-/** Proposes without settling; throws if refused. */
-function proposeOk(h: Harness, id: NodeId, data: string): number {
-  const r = h.node(id).propose(enc(data));
-  if (!r.ok) throw new Error(`proposal to ${id} refused: ${r.reason}`);
-  return r.index;
-}
-
-/** Ticks `ids` (and only them) until one of them leads. */
-function tickUntilLeader(h: Harness, ids: readonly NodeId[], max = 300): NodeId {
-  for (let i = 0; i < max; i++) {
-    const leader = h.leaders().find((id) => ids.includes(id));
-    if (leader !== undefined) return leader;
-    for (const id of ids) h.nodes.get(id)?.tick();
-    h.stabilize();
-  }
-  throw new Error(`none of ${ids.join(',')} became leader`);
 }
 
 const conf = (voters: NodeId[], learners: NodeId[] = []): ConfState => ({ voters, learners });

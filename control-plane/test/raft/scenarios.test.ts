@@ -4,7 +4,7 @@
  * Every scenario checks State Machine Safety with a ledger of everything ever seen committed.
  */
 import type { Message, NodeId } from '../../src/raft/types';
-import { Harness, dec, enc } from './harness';
+import { Harness, dec, enc, proposeOk, tickUntilLeader } from './harness';
 
 // ---------------------------------------------------------------- local helpers
 
@@ -53,23 +53,6 @@ function pump(h: Harness, route: (m: Message) => Message | null, maxRounds = 500
     }
   }
   throw new Error('did not quiesce');
-}
-
-/** Ticks `ids` (only them) until one of them leads. */
-function tickUntilLeader(h: Harness, ids: readonly NodeId[], max = 300): NodeId {
-  for (let i = 0; i < max; i++) {
-    const leader = h.leaders().find((id) => ids.includes(id));
-    if (leader !== undefined) return leader;
-    for (const id of ids) h.nodes.get(id)?.tick();
-    h.stabilize();
-  }
-  throw new Error(`none of ${ids.join(',')} became leader`);
-}
-
-function proposeOk(h: Harness, id: NodeId, data: string): number {
-  const r = h.node(id).propose(enc(data));
-  if (!r.ok) throw new Error(`proposal to ${id} refused: ${r.reason}`);
-  return r.index;
 }
 
 const votesFrom = (h: Harness, from: NodeId, to: NodeId, since = 0): Message[] =>
