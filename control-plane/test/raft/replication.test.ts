@@ -6,7 +6,7 @@
 import { MemoryStorage } from '../../src/raft/memory-storage';
 import { DEFAULT_RAFT_CONFIG, RaftNode } from '../../src/raft/raft';
 import type { Entry, Message, NodeId } from '../../src/raft/types';
-import { Harness, dec, enc } from './harness';
+import { Harness, dec, enc, proposeOk } from './harness';
 
 // ---------------------------------------------------------------- local helpers
 
@@ -33,12 +33,6 @@ function appsWithEntries(msgs: readonly Message[], from: NodeId, to: NodeId): Me
   return msgs.filter(
     (m) => m.type === 'app' && m.from === from && m.to === to && entryCount(m) > 0,
   );
-}
-
-function proposeOk(h: Harness, id: NodeId, data: string): number {
-  const r = h.node(id).propose(enc(data));
-  if (!r.ok) throw new Error(`proposal to ${id} refused: ${r.reason}`);
-  return r.index;
 }
 
 const range = (n: number, prefix: string): string[] =>
