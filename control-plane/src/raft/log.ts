@@ -63,6 +63,11 @@ export class RaftLog {
     return this.entries[i - this.offset - 1]?.term;
   }
 
+  /** The entry at `i`, or undefined when compacted away or beyond the log. */
+  entry(i: number): Entry | undefined {
+    return i > this.offset ? this.entries[i - this.offset - 1] : undefined;
+  }
+
   lastTerm(): number {
     return this.term(this.lastIndex()) ?? 0;
   }
