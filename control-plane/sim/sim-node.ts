@@ -6,6 +6,7 @@
 import { MemoryStorage } from '../src/raft/memory-storage';
 import { DEFAULT_RAFT_CONFIG, RaftNode } from '../src/raft/raft';
 import type { Entry, Message, NodeId, Ready, ReadState } from '../src/raft/types';
+import { Violation } from './invariants';
 import { KvStore, decodeCommand, type KvApplyResult } from './kv-store';
 
 export interface SimNodeEnv {
@@ -25,6 +26,7 @@ export class SimNode {
   raft: RaftNode | null = null;
   kv = new KvStore();
   incarnation = 0;
+  private lastApplied = 0;
   private syncing: Ready | null = null;
 
   constructor(
@@ -54,6 +56,7 @@ export class SimNode {
       persisted,
     );
     this.kv = KvStore.restore(persisted.snapshot?.data ?? null);
+    this.lastApplied = persisted.snapshot?.meta.index ?? 0;
     this.syncing = null;
   }
 
@@ -88,8 +91,16 @@ export class SimNode {
     this.storage.persist(rd);
     this.env.onPersist(this, rd);
     for (const m of rd.messagesAfterPersist) this.env.send(m);
-    if (rd.snapshot) this.kv = KvStore.restore(rd.snapshot.data);
+    if (rd.snapshot) {
+      this.kv = KvStore.restore(rd.snapshot.data);
+      this.lastApplied = rd.snapshot.meta.index;
+    }
     for (const e of rd.committedEntries) {
+      // The state machine must see every index once, in order: a gap means lost writes.
+      if (e.index !== this.lastApplied + 1) {
+        throw new Violation(`${this.id} applied ${e.index} right after ${this.lastApplied}`);
+      }
+      this.lastApplied = e.index;
       const cmd = e.type === 'normal' ? decodeCommand(e.data) : null;
       const result = cmd === null ? null : this.kv.apply(cmd);
       this.env.onApply(this, e, result);

@@ -243,8 +243,10 @@ export class RaftLog {
     return ents;
   }
 
-  acceptPersisted(snapshotGiven: boolean): void {
-    if (snapshotGiven) this.pendingSnapshot = null;
+  acceptPersisted(snapshotGiven: Snapshot | null): void {
+    // Only the snapshot that Ready handed over is durable: a newer one restored since still waits.
+    if (snapshotGiven !== null && this.pendingSnapshot === snapshotGiven)
+      this.pendingSnapshot = null;
     this.persistedTo = Math.max(this.persistedTo, this.handedTo);
   }
 

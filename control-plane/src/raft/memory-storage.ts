@@ -26,6 +26,10 @@ export class MemoryStorage {
     const first = rd.entries[0];
     if (first !== undefined) {
       // Stored entries are contiguous, so the truncation point is arithmetic, not a search.
+      const after = this.entries[this.entries.length - 1]?.index ?? this.snapshot?.meta.index ?? 0;
+      if (first.index > after + 1) {
+        throw new Error(`invariant: persisting entry ${first.index} after ${after} leaves a gap`);
+      }
       const base = this.entries[0]?.index ?? first.index;
       if (first.index < base) this.entries.length = 0;
       else if (first.index - base < this.entries.length) this.entries.length = first.index - base;

@@ -32,19 +32,18 @@ import type {
   ReadState,
   Ready,
   Role,
+  Snapshot,
   SoftState,
 } from './types';
 
 /** Context of a vote request sent after TimeoutNow: voters grant it even inside a leader lease. */
 const TRANSFER = 'transfer';
 
-/** Responses promise what this node wrote; they go out only once that is durable. */
-const RESPONSES: ReadonlySet<MessageType> = new Set([
-  'app-resp',
-  'vote-resp',
-  'pre-vote-resp',
-  'heartbeat-resp',
-]);
+/**
+ * Responses that promise what this node wrote go out only once that is durable. Heartbeat and
+ * pre-vote responses promise nothing on disk (a term or vote change is held back by `send`).
+ */
+const RESPONSES: ReadonlySet<MessageType> = new Set(['app-resp', 'vote-resp']);
 
 export type ProposeRejection =
   | 'not-leader'
@@ -107,9 +106,10 @@ export class RaftNode {
   private lastSoft: SoftState = { leader: null, role: 'follower' };
   private handedHard: HardState;
   private durableHard: HardState;
-  private readyOut: { hard: HardState; snapshot: boolean } | null = null;
+  private readyOut: { hard: HardState; snapshot: Snapshot | null } | null = null;
 
   constructor(cfg: RaftConfig, persisted: PersistedState) {
+    validateConfig(cfg);
     this.cfg = cfg;
     this.id = cfg.id;
     this.log = new RaftLog(persisted);
@@ -275,8 +275,9 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- output
 
+  /** False while a `Ready` is out: the host sends `takeMessages()` until it calls `advance()`. */
   hasReady(): boolean {
-    if (this.readyOut !== null) return this.msgs.length > 0;
+    if (this.readyOut !== null) return false;
     this.flushBroadcast();
     return (
       this.msgs.length > 0 ||
@@ -320,7 +321,7 @@ export class RaftNode {
     this.readStates = [];
     this.lastSoft = soft;
     this.handedHard = hard;
-    this.readyOut = { hard, snapshot: snapshot !== null };
+    this.readyOut = { hard, snapshot };
     return rd;
   }
 
@@ -463,7 +464,9 @@ export class RaftNode {
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
       this.heartbeatElapsed = 0;
-      this.broadcastHeartbeat(undefined);
+      // The newest pending read rides on every heartbeat until confirmed, so a lost round does not
+      // leave it waiting forever (an answer to any later heartbeat proves leadership after it began).
+      this.broadcastHeartbeat(this.reads.lastRound());
     }
   }
 
@@ -581,7 +584,9 @@ export class RaftNode {
 
   private handleAppendAccepted(m: Message, pr: Progress): void {
     const wasPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index)) return;
+    // An empty probe answered at the known match also ends the probe (etcd does the same).
+    const probeAnswered = pr.state === 'probe' && pr.match === m.index;
+    if (!pr.maybeUpdate(m.index) && !probeAnswered) return;
     if (pr.state === 'probe') {
       pr.becomeReplicate();
     } else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
@@ -865,4 +870,21 @@ export class RaftNode {
 
 function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+function validateConfig(cfg: RaftConfig): void {
+  const positive = [
+    'electionTicks',
+    'heartbeatTicks',
+    'maxEntriesPerMsg',
+    'maxInflightMsgs',
+  ] as const;
+  for (const k of positive) {
+    if (!(cfg[k] >= 1)) throw new Error(`raft config: ${k} must be at least 1 (got ${cfg[k]})`);
+  }
+  if (cfg.heartbeatTicks >= cfg.electionTicks) {
+    throw new Error(
+      `raft config: heartbeatTicks (${cfg.heartbeatTicks}) must be below electionTicks (${cfg.electionTicks})`,
+    );
+  }
 }

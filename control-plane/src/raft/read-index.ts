@@ -34,6 +34,11 @@ export class ReadIndexQueue {
     return this.queue.splice(0, at + 1).map((r) => ({ index: r.index, context: r.context }));
   }
 
+  /** The round of the newest pending request, which periodic heartbeats carry until confirmed. */
+  lastRound(): string | undefined {
+    return this.queue[this.queue.length - 1]?.context;
+  }
+
   reset(): void {
     this.queue = [];
   }

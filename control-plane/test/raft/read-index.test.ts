@@ -277,3 +277,18 @@ describe('thesis §6.4 ReadIndex with a single voter', () => {
     node.advance();
   });
 });
+
+describe('thesis §6.4 a lost confirmation round', () => {
+  it('a read whose heartbeat round is lost is confirmed by later heartbeats', () => {
+    const h = new Harness(['a', 'b', 'c']);
+    h.elect('a');
+    h.propose('a', 'x');
+    h.setFilter((m) => !(m.type === 'heartbeat' && m.context !== undefined));
+    expect(h.node('a').readIndex('r1').ok).toBe(true);
+    h.stabilize();
+    h.setFilter(null);
+    h.tickAll(50);
+    expect(h.node('a').role).toBe('leader');
+    expect(h.readStates.get('a') ?? []).toEqual([{ index: 3, context: 'r1' }]);
+  });
+});

@@ -3,6 +3,7 @@
  * a snapshot that records the last included index, term and membership; a leader sends it to a
  * follower whose next entry it no longer holds; a node restarts from a snapshot plus entries.
  */
+import { RaftNode } from '../../src/raft/raft';
 import type { Message, NodeId, Ready, Snapshot } from '../../src/raft/types';
 import { Harness, dec, enc } from './harness';
 
@@ -382,5 +383,48 @@ describe('paper §7 InstallSnapshot', () => {
 
     h.propose('a', 'x4');
     expect(h.appliedData('c')).toEqual(['x4']);
+  });
+});
+
+describe('thesis §5 snapshots retried while the previous one is still being written', () => {
+  it('a snapshot restored while the host persists an older one reaches the host in the next Ready', () => {
+    const h = new Harness(['a', 'b', 'c']);
+    const compactOn = (id: NodeId): Snapshot => {
+      const n = h.node(id);
+      n.compact(n.log.applied, enc(`state@${n.log.applied}`));
+      h.storage.get(id)!.compact(n.log.snapshot!);
+      return n.log.snapshot!;
+    };
+    h.elect('a');
+    h.isolate('c');
+    for (let i = 0; i < 5; i++) h.propose('a', `x${i}`);
+    const s1 = compactOn('a');
+    h.heal();
+    const held: Message[] = [];
+    h.setFilter((m) => {
+      if (m.type === 'snap' && m.to === 'c') {
+        held.push(m);
+        return false;
+      }
+      return true;
+    });
+    h.tick('a');
+    const c = h.node('c');
+    c.step(held[0]!);
+    const rd1 = c.ready(); // the host starts writing s1 on a slow disk
+    expect(rd1.snapshot).toBe(s1);
+    for (let i = 5; i < 8; i++) h.propose('a', `x${i}`);
+    const s2 = compactOn('a');
+    h.tick('a', 10); // the leader retries after an election timeout, now with s2
+    expect(held.map((m) => m.snapshot!.meta.index)).toEqual([s1.meta.index, s2.meta.index]);
+    c.step(held[1]!); // restored in memory while s1 is still being written
+    h.storage.get('c')!.persist(rd1);
+    c.advance();
+    h.setFilter(null);
+    h.propose('a', 'after');
+    h.tickAll(3);
+    const disk = h.storage.get('c')!;
+    expect(disk.snapshot?.meta.index).toBe(s2.meta.index);
+    expect(() => new RaftNode(h.config('c'), disk.load())).not.toThrow();
   });
 });
