@@ -1,0 +1,4 @@
+import { memoryStorage } from './fixtures';
+import { describeRaftStorage } from './storage-conformance';
+
+describeRaftStorage('MemoryRaftStorage', memoryStorage);
