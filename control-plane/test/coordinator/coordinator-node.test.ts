@@ -1,0 +1,123 @@
+import { COMMAND_VERSION } from '../../src/cluster-state/commands';
+import { NotLeaderError } from '../../src/coordinator/service';
+import { InProcessCluster, waitFor } from './in-process-cluster';
+
+jest.setTimeout(60_000);
+
+describe('CoordinatorNode (in process, real WAL and transport)', () => {
+  let cluster: InProcessCluster;
+
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  it('three founders form one cluster, bootstrap it, register themselves and replicate writes', async () => {
+    cluster = new InProcessCluster();
+    const members = await cluster.create(3);
+    await Promise.all(members.map((m) => m.node.start()));
+    const leader = await cluster.waitForLeader();
+    const put = await leader.node.propose({
+      v: COMMAND_VERSION,
+      kind: 'kv.put',
+      key: 'a',
+      value: 1,
+    });
+    expect(put.ok).toBe(true);
+    await waitFor(
+      () =>
+        members.every(
+          (m) => m.node.state().kv.get('a')?.value === 1 && m.node.state().coordinators.size === 3,
+        ),
+      10_000,
+      'every member to apply the write and list all three coordinators',
+    );
+    expect(members.map((m) => m.node.state().name)).toEqual(['test', 'test', 'test']);
+    expect(members.map((m) => m.node.state().vnodeCount)).toEqual([8, 8, 8]);
+    const follower = members.find((m) => m !== leader);
+    if (!follower) throw new Error('no follower');
+    await expect(
+      follower.node.propose({ v: COMMAND_VERSION, kind: 'kv.put', key: 'b', value: 2 }),
+    ).rejects.toBeInstanceOf(NotLeaderError);
+    const read = await leader.node.linearizableRead();
+    expect(read.kv.get('a')?.value).toBe(1);
+    expect(
+      leader.node
+        .members()
+        .map((m) => m.role)
+        .sort(),
+    ).toEqual(['follower', 'follower', 'leader']);
+  });
+
+  it('elects a new leader when the leader stops, and the old one catches up after a restart', async () => {
+    cluster = new InProcessCluster();
+    const members = await cluster.create(3);
+    await Promise.all(members.map((m) => m.node.start()));
+    const first = await cluster.waitForLeader();
+    await first.node.propose({ v: COMMAND_VERSION, kind: 'kv.put', key: 'k', value: 'one' });
+    await first.node.stop();
+    const second = await cluster.waitForLeader(10_000, first);
+    const res = await second.node.propose({
+      v: COMMAND_VERSION,
+      kind: 'kv.put',
+      key: 'k',
+      value: 'two',
+    });
+    expect(res.ok).toBe(true);
+    await cluster.restart(first);
+    await waitFor(
+      () => first.node.state().kv.get('k')?.value === 'two',
+      10_000,
+      'the restarted node to catch up',
+    );
+    expect(first.node.memberId).toBe(first.address);
+  });
+
+  it('a member whose disk was wiped rejoins as a new incarnation and replaces its old self', async () => {
+    cluster = new InProcessCluster({ snapshotEvery: 20 });
+    const members = await cluster.create(3);
+    await Promise.all(members.map((m) => m.node.start()));
+    const leader = await cluster.waitForLeader();
+    for (let i = 0; i < 50; i++) {
+      await leader.node.propose({ v: COMMAND_VERSION, kind: 'kv.put', key: `k${i}`, value: i });
+    }
+    const victim = members.find((m) => m !== leader);
+    if (!victim) throw new Error('no follower');
+    await victim.node.stop();
+    const { rm, mkdir } = await import('node:fs/promises');
+    await rm(victim.dataDir, { recursive: true, force: true });
+    await mkdir(victim.dataDir, { recursive: true });
+    victim.node = cluster.build(
+      victim.address,
+      victim.port,
+      victim.dataDir,
+      members.map((m) => m.address),
+    );
+    await victim.node.start();
+    const newId = victim.node.memberId;
+    expect(newId).not.toBe(victim.address);
+    expect(newId.startsWith(`${victim.address}#`)).toBe(true);
+    const current = await cluster.waitForLeader();
+    await waitFor(
+      () => {
+        const conf = current.node.raft?.node.conf;
+        return (
+          conf !== undefined &&
+          conf.voters.includes(newId) &&
+          !conf.voters.includes(victim.address) &&
+          conf.voters.length === 3
+        );
+      },
+      20_000,
+      'the new incarnation to replace the old voter',
+    );
+    await waitFor(
+      () => victim.node.state().kv.get('k49')?.value === 49,
+      10_000,
+      'the new incarnation to catch up',
+    );
+    const later = await (
+      await cluster.waitForLeader()
+    ).node.propose({ v: COMMAND_VERSION, kind: 'kv.put', key: 'after', value: true });
+    expect(later.ok).toBe(true);
+  });
+});
