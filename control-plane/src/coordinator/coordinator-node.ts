@@ -32,6 +32,7 @@ import {
   PROBE,
   REGISTER,
   isJoinRequest,
+  isProbeAnswer,
   isRegisterRequest,
   type JoinAnswer,
   type JoinRequest,
@@ -73,6 +74,8 @@ export interface CoordinatorNodeOptions {
   readonly proposalTimeoutMs?: number;
   /** Storage to use instead of the WAL in `dataDir` (tests: memory). */
   readonly storage?: RaftStorage;
+  /** The Raft host failed (a disk write or sync): the process must restart from its disk. */
+  readonly onFatal?: (err: unknown) => void;
 }
 
 export type CoordinatorNodeState = 'created' | 'forming' | 'running' | 'stopped';
@@ -91,6 +94,8 @@ export class CoordinatorNode implements CoordinatorService {
   private manager: MembershipManager | null = null;
   private joinTimer: NodeJS.Timeout | null = null;
   private readonly reachable = new Set<string>();
+  /** API URLs peers told us when they connected: forwarding works before their records apply. */
+  private readonly peerApis = new Map<string, string>();
   private lastJoinLog = 0;
 
   constructor(readonly opts: CoordinatorNodeOptions) {
@@ -380,10 +385,9 @@ export class CoordinatorNode implements CoordinatorService {
             this.opts.logger.warn({ err, index: s.meta.index }, 'snapshot store save failed'),
         );
       },
-      onFatal: () => {
+      onFatal: (err) => {
         // Nothing written after a failed sync can be vouched for: restart from the disk.
-        process.exitCode = 1;
-        void this.stop();
+        void this.stop().finally(() => this.opts.onFatal?.(err));
       },
     });
     this.host.start();
@@ -407,8 +411,12 @@ export class CoordinatorNode implements CoordinatorService {
     });
     transport.onRequest((from, method, body) => this.onRequest(from, method, body));
     transport.onPeer((event, peer) => {
-      if (event === 'up') this.reachable.add(peer.nodeId);
-      else if (!transport.isConnected(peer.nodeId)) this.reachable.delete(peer.nodeId);
+      if (event === 'up') {
+        this.reachable.add(peer.nodeId);
+        if (peer.role === 'coordinator') this.learnApiOf(transport, peer.nodeId);
+      } else if (!transport.isConnected(peer.nodeId)) {
+        this.reachable.delete(peer.nodeId);
+      }
     });
     await transport.listen(this.opts.bindHost, this.opts.clusterPort);
     this.transport = transport;
@@ -625,7 +633,18 @@ export class CoordinatorNode implements CoordinatorService {
   }
 
   private apiOf(id: string): string | null {
-    return this.machine.state.coordinators.get(id)?.api ?? null;
+    return this.machine.state.coordinators.get(id)?.api ?? this.peerApis.get(id) ?? null;
+  }
+
+  private learnApiOf(transport: ClusterTransport, id: string): void {
+    transport.request(id, PROBE, {}, 3000).then(
+      (answer) => {
+        if (isProbeAnswer(answer) && answer.raftId === id) this.peerApis.set(id, answer.api);
+      },
+      () => {
+        // It went away again; the next connection asks again.
+      },
+    );
   }
 
   private requireTransport(): ClusterTransport {

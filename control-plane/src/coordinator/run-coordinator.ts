@@ -46,6 +46,7 @@ export interface RunningCoordinator {
 export async function runCoordinator(
   cfg: CoordinatorRunConfig,
   logger: Logger,
+  onFatal: (err: unknown) => void,
 ): Promise<RunningCoordinator> {
   const store = makeSnapshotStore(cfg);
   const advertise = `${bracketed(cfg.advertiseHost)}:${cfg.clusterPort}`;
@@ -63,6 +64,7 @@ export async function runCoordinator(
     snapshotStore: store,
     snapshotEvery: cfg.snapshotEvery,
     logger: logger.child({ component: 'coordinator' }),
+    onFatal,
   });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ERROR_REGISTRY, errorCodes, isErrorCode } from '../../src/errors';
+import { SERVER_FLAGS } from '../../../cli/server-flags';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** A table row `| \`CODE\` | status | meaning |`, padded or not (Prettier aligns the table). */
@@ -67,32 +68,10 @@ describe('docs/errors.md', () => {
 
 /**
  * Environment variable names (`TREMOR_` + a flag in upper snake case, CONTRACT §2) are not error
- * codes; the CLI may spell them out.
+ * codes; the CLI spells them out. They come from the CLI's own flag table, plus the `--api` of the
+ * client commands.
  */
-const ENVIRONMENT_NAMES = new Set(
-  [
-    'coordinator',
-    'peers',
-    'worker',
-    'coordinators',
-    'cluster-port',
-    'api-port',
-    'host',
-    'advertise-host',
-    'node-id',
-    'data-dir',
-    'cluster-name',
-    'no-of-vnodes',
-    'redis-url',
-    'snapshot-store',
-    'dynamodb-table',
-    'dynamodb-create-table',
-    'cluster-secret',
-    'api-token',
-    'config',
-    'log-level',
-  ].map((flag) => `TREMOR_${flag.toUpperCase().replace(/-/g, '_')}`),
-);
+const ENVIRONMENT_NAMES = new Set([...SERVER_FLAGS.map((f) => f.env), 'TREMOR_API']);
 
 /** A whole string literal (or a backquoted name in a comment) that is a TREMOR_ code. */
 const CODE_LITERAL = /(['"`])(TREMOR_[A-Z0-9_]+)\1/g;

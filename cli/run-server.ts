@@ -1,0 +1,148 @@
+/**
+ * `tremor server run`: starts the services of the configured role and keeps them until a signal.
+ * SIGTERM or SIGINT stops gracefully (API closed, Raft host stopped after its write in progress,
+ * cluster port closed, data dir unlocked); a second signal exits at once.
+ *
+ * Exit statuses: 0 after a graceful stop, 1 on a failure at run time (a disk write failed, the
+ * data dir is locked by another process), 2 on a configuration error found only at start (the
+ * data dir belongs to another cluster).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import {
+  runCoordinator,
+  type RunningCoordinator,
+} from '../control-plane/src/coordinator/run-coordinator';
+
+/** What this module needs of the resolved configuration (see server-config.ts). */
+export interface RunnableConfig {
+  readonly role: 'standalone' | 'coordinator' | 'worker';
+  readonly peers: readonly string[];
+  readonly clusterPort: number;
+  readonly apiPort: number;
+  readonly host: string;
+  readonly advertiseHost: string;
+  readonly nodeId: string | null;
+  readonly dataDir: string;
+  readonly clusterName: string;
+  readonly vnodes: number;
+  readonly snapshotStore: 'file' | 'dynamodb';
+  readonly dynamodbTable: string;
+  readonly dynamodbCreateTable: boolean;
+  readonly clusterSecret: string | null;
+  readonly apiToken: string | null;
+  readonly logLevel: string;
+  readonly apiBodyLimit: number;
+  readonly snapshotEvery: number;
+}
+
+export interface ServerIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly process: Pick<NodeJS.Process, 'on' | 'off' | 'exit'>;
+}
+
+export function makeLogger(level: string, out: ServerIo['stdout']): Logger {
+  // JSON lines for machines; a readable rendering when a person watches a terminal.
+  const stream = out.isTTY ? pretty({ colorize: true, destination: out }) : out;
+  return pino({ level, base: { pid: process.pid } }, stream);
+}
+
+export function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'tremor-cluster' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // Not here; look further up.
+    }
+    if (path.dirname(dir) === dir) return '0.0.0';
+  }
+}
+
+export async function runServer(
+  config: RunnableConfig,
+  warnings: readonly string[],
+  io: ServerIo = { stdout: process.stdout, process },
+): Promise<number> {
+  const logger = makeLogger(config.logLevel, io.stdout);
+  for (const w of warnings) logger.warn(w);
+  if (config.role === 'worker') {
+    logger.error(
+      'the worker role is not available in this release yet (it arrives with the worker runtime)',
+    );
+    return 1;
+  }
+  const peers =
+    config.role === 'standalone' ? [`${config.advertiseHost}:${config.clusterPort}`] : config.peers;
+  if (config.role === 'standalone') {
+    logger.warn(
+      'standalone runs the control plane (Raft of one, HTTP API, flows and kv); flows start running once the worker runtime lands',
+    );
+  }
+  let fatal: ((code: number) => void) | null = null;
+  const failed = new Promise<number>((resolve) => (fatal = resolve));
+  let running: RunningCoordinator;
+  try {
+    running = await runCoordinator(
+      {
+        nodeId: config.nodeId ?? `${config.advertiseHost}:${config.clusterPort}`,
+        peers,
+        host: config.host,
+        advertiseHost: config.advertiseHost,
+        clusterPort: config.clusterPort,
+        apiPort: config.apiPort,
+        dataDir: config.dataDir,
+        clusterName: config.clusterName,
+        vnodes: config.vnodes,
+        clusterSecret: config.clusterSecret,
+        apiToken: config.apiToken,
+        apiBodyLimit: config.apiBodyLimit,
+        snapshotStore: config.snapshotStore,
+        dynamodbTable: config.dynamodbTable,
+        dynamodbCreateTable: config.dynamodbCreateTable,
+        snapshotEvery: config.snapshotEvery,
+        version: packageVersion(),
+      },
+      logger,
+      (err) => {
+        logger.fatal({ err }, 'the Raft host failed; exiting so the node restarts from its disk');
+        fatal?.(1);
+      },
+    );
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    return 1;
+  }
+  const startFailure = running.started.then(
+    () => new Promise<number>(() => {}),
+    (err: unknown) => {
+      const configError = err instanceof Error && /belongs to cluster/.test(err.message);
+      logger.fatal({ err }, 'could not start the coordinator');
+      return configError ? 2 : 1;
+    },
+  );
+  let signals = 0;
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        io.process.exit(1);
+        return;
+      }
+      logger.info({ signal }, 'shutting down gracefully (send the signal again to exit at once)');
+      resolve(0);
+    };
+    io.process.on('SIGTERM', onSignal);
+    io.process.on('SIGINT', onSignal);
+  });
+  const code = await Promise.race([stopped, failed, startFailure]);
+  await running.stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+  logger.info({ code }, 'stopped');
+  return code;
+}
