@@ -7,36 +7,14 @@
  * data dir is locked by another process), 2 on a configuration error found only at start (the
  * data dir belongs to another cluster).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { packageVersion } from './program';
+import type { ServerConfig } from './server-config';
 import {
   runCoordinator,
   type RunningCoordinator,
 } from '../control-plane/src/coordinator/run-coordinator';
-
-/** What this module needs of the resolved configuration (see server-config.ts). */
-export interface RunnableConfig {
-  readonly role: 'standalone' | 'coordinator' | 'worker';
-  readonly peers: readonly string[];
-  readonly clusterPort: number;
-  readonly apiPort: number;
-  readonly host: string;
-  readonly advertiseHost: string;
-  readonly nodeId: string | null;
-  readonly dataDir: string;
-  readonly clusterName: string;
-  readonly vnodes: number;
-  readonly snapshotStore: 'file' | 'dynamodb';
-  readonly dynamodbTable: string;
-  readonly dynamodbCreateTable: boolean;
-  readonly clusterSecret: string | null;
-  readonly apiToken: string | null;
-  readonly logLevel: string;
-  readonly apiBodyLimit: number;
-  readonly snapshotEvery: number;
-}
 
 export interface ServerIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -49,23 +27,8 @@ export function makeLogger(level: string, out: ServerIo['stdout']): Logger {
   return pino({ level, base: { pid: process.pid } }, stream);
 }
 
-export function packageVersion(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'tremor-cluster' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // Not here; look further up.
-    }
-    if (path.dirname(dir) === dir) return '0.0.0';
-  }
-}
-
 export async function runServer(
-  config: RunnableConfig,
+  config: ServerConfig,
   warnings: readonly string[],
   io: ServerIo = { stdout: process.stdout, process },
 ): Promise<number> {
@@ -126,15 +89,18 @@ export async function runServer(
       return configError ? 2 : 1;
     },
   );
-  let signals = 0;
+  let firstSignalAt: number | null = null;
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      signals++;
-      if (signals > 1) {
+      // `npm run` passes a terminal's Ctrl-C on while the terminal sends it too: a repeat within
+      // a second is the same request, not an operator insisting.
+      if (firstSignalAt !== null && Date.now() - firstSignalAt < 1000) return;
+      if (firstSignalAt !== null) {
         logger.warn({ signal }, 'second signal: exiting now');
         io.process.exit(1);
         return;
       }
+      firstSignalAt = Date.now();
       logger.info({ signal }, 'shutting down gracefully (send the signal again to exit at once)');
       resolve(0);
     };

@@ -13,15 +13,10 @@
  */
 import type { ClusterTransport } from '../transport/cluster-transport';
 import { PROBE, isProbeAnswer, type ProbeAnswer } from './control-rpc';
+import type { Logger } from '../logger';
 
 export type Formation =
   { readonly mode: 'found'; readonly voters: readonly string[] } | { readonly mode: 'join' };
-
-export interface FormationLogger {
-  info(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
-  error(fields: Record<string, unknown>, msg: string): void;
-}
 
 export interface FormationOptions {
   readonly transport: ClusterTransport;
@@ -29,7 +24,7 @@ export interface FormationOptions {
   readonly selfAddress: string;
   /** Normalized, including this node's own address. */
   readonly peers: readonly string[];
-  readonly logger: FormationLogger;
+  readonly logger: Logger;
   readonly retryMs?: number;
   readonly isStopped: () => boolean;
 }

@@ -12,12 +12,7 @@
 import { COMMAND_VERSION } from '../cluster-state/commands';
 import type { CoordinatorNode } from './coordinator-node';
 import { baseNodeId } from './identity';
-
-export interface ManagerLogger {
-  info(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
-  debug(fields: Record<string, unknown>, msg: string): void;
-}
+import type { Logger } from '../logger';
 
 /** How far behind the commit index a learner may be and still count as caught up. */
 const CATCH_UP_SLACK = 16;
@@ -28,7 +23,7 @@ export class MembershipManager {
 
   constructor(
     private readonly node: CoordinatorNode,
-    private readonly logger: ManagerLogger,
+    private readonly logger: Logger,
     private readonly intervalMs = 200,
   ) {}
 

@@ -21,6 +21,7 @@ import { RaftNode, DEFAULT_RAFT_CONFIG, type ProposeRejection } from '../raft/ra
 import type { ConfChange } from '../raft/membership';
 import type { Entry, Message, NodeId, PersistedState, RaftConfig, Snapshot } from '../raft/types';
 import type { RaftStorage } from './storage';
+import type { Logger } from '../logger';
 
 export interface StateMachine {
   /** Apply one committed entry (normal or conf), in index order; the result goes to its proposer. */
@@ -29,12 +30,6 @@ export interface StateMachine {
   snapshot(): Uint8Array;
   /** Replace the state by a snapshot's (from the leader, or from disk at start). */
   restore(snapshot: Snapshot): void;
-}
-
-export interface HostLogger {
-  info(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
-  error(fields: Record<string, unknown>, msg: string): void;
 }
 
 export interface RaftHostOptions {
@@ -49,7 +44,7 @@ export interface RaftHostOptions {
   /** Compact (snapshot) once this many applied entries follow the last snapshot. */
   readonly snapshotEvery: number;
   readonly random?: () => number;
-  readonly logger: HostLogger;
+  readonly logger: Logger;
   /** After a local snapshot was taken and handed to storage (e.g. to copy it to a store). */
   readonly onSnapshot?: (snapshot: Snapshot) => void;
   /** Leader, role, membership or applied index may have changed. */
@@ -169,10 +164,12 @@ export class RaftHost {
     const context = `${this.opts.id}/${++this.readSeq}`;
     const res = this.runningOr(() => this.node.readIndex(context));
     if (!res.ok) return Promise.reject(new ProposalRejectedError(res.reason, res.leader));
-    this.kick();
-    return new Promise((resolve, reject) => {
+    // Registered before the loop runs: a Raft of one answers the read in the same turn.
+    const done = new Promise<void>((resolve, reject) => {
       this.reads.set(context, { index: null, resolve, reject });
     });
+    this.kick();
+    return done;
   }
 
   transferLeadership(to: NodeId): void {
@@ -207,10 +204,11 @@ export class RaftHost {
     if (!res.ok) {
       return Promise.reject(new ProposalRejectedError(res.reason, res.leader, res.detail));
     }
-    this.kick();
-    return new Promise((resolve, reject) => {
+    const done = new Promise<unknown>((resolve, reject) => {
       this.proposals.set(res.index, { term: res.term, resolve, reject });
     });
+    this.kick();
+    return done;
   }
 
   /** Runs the Ready loop unless it is running; while it waits on disk, sends what needs no disk. */

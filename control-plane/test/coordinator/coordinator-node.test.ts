@@ -48,6 +48,17 @@ describe('CoordinatorNode (in process, real WAL and transport)', () => {
     ).toEqual(['follower', 'follower', 'leader']);
   });
 
+  it('a Raft of one (standalone) answers linearizable reads', async () => {
+    cluster = new InProcessCluster();
+    const [only] = await cluster.create(1);
+    if (!only) throw new Error('no member');
+    await only.node.start();
+    await cluster.waitForLeader();
+    await only.node.propose({ v: COMMAND_VERSION, kind: 'kv.put', key: 'solo', value: 1 });
+    const state = await only.node.linearizableRead();
+    expect(state.kv.get('solo')?.value).toBe(1);
+  });
+
   it('elects a new leader when the leader stops, and the old one catches up after a restart', async () => {
     cluster = new InProcessCluster();
     const members = await cluster.create(3);

@@ -4,25 +4,14 @@
  * separate processes (those live in the end-to-end suite).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
   CoordinatorNode,
   type CoordinatorNodeOptions,
 } from '../../src/coordinator/coordinator-node';
+import { freePort } from '../../../local/src/free-port';
 import { SILENT_LOGGER } from '../../src/transport/logger';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Member {
   readonly address: string;

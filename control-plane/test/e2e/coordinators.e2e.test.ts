@@ -11,7 +11,7 @@ import {
   FAKE_CREDENTIALS,
   startDynamoDbLocal,
   type DynamoDbLocal,
-} from '../snapshot-store/dynamodb-local';
+} from '../../../local/src/dynamodb-local';
 import { call, statusOf, tryCall, until } from './api-client';
 
 jest.setTimeout(120_000);
@@ -254,6 +254,26 @@ describe('coordinators as processes', () => {
     expect((view.body as { coordinators: unknown[] }).coordinators).toHaveLength(3);
     const logs = await cluster.log(leader);
     expect(logs).toMatch(/TREMOR_CLUSTER_(AUTH_FAILED|PROTOCOL_ERROR)|protocol error|auth/i);
+  });
+
+  it('SIGTERM stops a coordinator gracefully (exit 0, data dir unlocked); it restarts on the same disk', async () => {
+    cluster = new ProcessCluster({ secret: SECRET });
+    const nodes = await cluster.define(3);
+    for (const c of nodes) cluster.start(c);
+    const leader = await leaderOf(nodes);
+    await putOk(leader.api, 'before', 1);
+    const follower = nodes.find((c) => c !== leader);
+    if (!follower) throw new Error('no follower');
+    const exit = follower.exit;
+    await cluster.kill(follower, 'SIGTERM');
+    expect(await exit).toBe(0);
+    expect(await cluster.log(follower)).toContain('shutting down gracefully');
+    await putOk(leader.api, 'during', 2);
+    cluster.start(follower);
+    await until('the restarted node to catch up', 30_000, async () => {
+      const a = await tryCall(follower.api, 'GET', '/v1/kv/during?stale=true');
+      return a.status === 200;
+    });
   });
 
   it('exits with status 2 and names the flag on a usage error', async () => {

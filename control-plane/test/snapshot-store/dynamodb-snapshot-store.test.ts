@@ -24,10 +24,10 @@ import { SnapshotTableMissingError } from '../../src/snapshot-store/errors';
 import { describeSnapshotStoreConformance } from './conformance';
 import {
   FAKE_CREDENTIALS,
-  freePort,
   startDynamoDbLocal,
   type DynamoDbLocal,
-} from './dynamodb-local';
+} from '../../../local/src/dynamodb-local';
+import { freePort } from '../../../local/src/free-port';
 import { expectSameSnapshot, MB, snap } from './fixtures';
 
 jest.setTimeout(30_000);

