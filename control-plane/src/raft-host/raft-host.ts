@@ -41,8 +41,10 @@ export interface RaftHostOptions {
   /** Wall-clock length of one core tick. */
   readonly tickMs: number;
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'random'>>;
-  /** Compact (snapshot) once this many applied entries follow the last snapshot. */
+  /** Compact (snapshot) once this many applied entries follow the last snapshot... */
   readonly snapshotEvery: number;
+  /** ...or once the entries applied since then carry this many bytes (default 64 MiB). */
+  readonly snapshotBytes?: number;
   readonly random?: () => number;
   readonly logger: Logger;
   /** After a local snapshot was taken and handed to storage (e.g. to copy it to a store). */
@@ -51,6 +53,8 @@ export interface RaftHostOptions {
   readonly onChange?: () => void;
   readonly onFatal?: (err: unknown) => void;
 }
+
+export const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 
 export type RaftHostState = 'created' | 'running' | 'stopped' | 'failed';
 
@@ -98,6 +102,7 @@ export class RaftHost {
   private readSeq = 0;
   private applied: number;
   private lastLeader: NodeId | null = null;
+  private bytesSinceSnapshot = 0;
 
   constructor(private readonly opts: RaftHostOptions) {
     this.node = new RaftNode(
@@ -263,6 +268,7 @@ export class RaftHost {
   private installSnapshot(s: Snapshot): void {
     this.opts.stateMachine.restore(s);
     this.applied = s.meta.index;
+    this.bytesSinceSnapshot = 0;
     // Proposals at or below the snapshot can no longer be told their result.
     for (const [index, w] of this.proposals) {
       if (index <= s.meta.index) {
@@ -275,6 +281,7 @@ export class RaftHost {
   private applyEntry(e: Entry): void {
     const result = this.opts.stateMachine.apply(e);
     this.applied = e.index;
+    this.bytesSinceSnapshot += e.data.length;
     const w = this.proposals.get(e.index);
     if (w === undefined) return;
     this.proposals.delete(e.index);
@@ -323,7 +330,10 @@ export class RaftHost {
 
   private maybeCompact(): void {
     const log = this.node.log;
-    if (this.applied - log.firstIndex() + 1 < this.opts.snapshotEvery) return;
+    const entries = this.applied - log.firstIndex() + 1;
+    const bytesDue = this.bytesSinceSnapshot >= (this.opts.snapshotBytes ?? DEFAULT_SNAPSHOT_BYTES);
+    if (entries < 1 || (entries < this.opts.snapshotEvery && !bytesDue)) return;
+    this.bytesSinceSnapshot = 0;
     this.node.compact(this.applied, this.opts.stateMachine.snapshot());
     const snap = log.snapshot;
     if (snap === null) return;
