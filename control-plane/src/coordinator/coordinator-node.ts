@@ -43,6 +43,8 @@ import { decideFormation } from './formation';
 import { baseNodeId, newIncarnationId, readIdentity, writeIdentity } from './identity';
 import { MembershipManager } from './membership-manager';
 import {
+  CommandTooLargeError,
+  MAX_COMMAND_BYTES,
   MembershipError,
   NoLeaderError,
   NotLeaderError,
@@ -240,7 +242,9 @@ export class CoordinatorNode implements CoordinatorService {
 
   async propose<C extends Command>(cmd: C): Promise<ApplyResult<C['kind']>> {
     const host = this.requireLeader();
-    const result = await this.withTimeout(host.propose(encodeCommand(cmd)));
+    const bytes = encodeCommand(cmd);
+    if (bytes.length > MAX_COMMAND_BYTES) throw new CommandTooLargeError(bytes.length);
+    const result = await this.withTimeout(host.propose(bytes));
     return result as ApplyResult<C['kind']>;
   }
 

@@ -42,6 +42,22 @@ export class ProposalTimeoutError extends Error {
   }
 }
 
+/**
+ * Every command travels in one Raft entry, and one entry in one transport frame; a command must
+ * stay well under the frame limit (16 MiB) or no follower could ever receive it.
+ */
+export const MAX_COMMAND_BYTES = 4 * 1024 * 1024;
+
+export class CommandTooLargeError extends Error {
+  readonly code = 'TREMOR_COMMAND_TOO_LARGE';
+  constructor(readonly bytes: number) {
+    super(
+      `the change is ${bytes} bytes encoded; the most one change may carry is ${MAX_COMMAND_BYTES}`,
+    );
+    this.name = 'CommandTooLargeError';
+  }
+}
+
 /** A membership or leadership request the Raft group cannot take now (with the reason). */
 export class MembershipError extends Error {
   constructor(

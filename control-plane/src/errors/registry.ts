@@ -172,6 +172,11 @@ const API = {
     meaning: 'missing or wrong `Authorization: Bearer` token (the node runs with --api-token)',
   },
   TREMOR_ROUTE_NOT_FOUND: { status: 404, meaning: 'no route has this method and path' },
+  TREMOR_COMMAND_TOO_LARGE: {
+    status: 413,
+    meaning:
+      'the change (a kv value, a flow) is over 4 MiB once encoded: one Raft entry must fit a transport frame',
+  },
   TREMOR_PAYLOAD_TOO_LARGE: {
     status: 413,
     meaning: 'the request body is larger than the configured limit (default 16 MiB)',

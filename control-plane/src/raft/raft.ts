@@ -68,6 +68,7 @@ export const DEFAULT_RAFT_CONFIG: Omit<RaftConfig, 'id' | 'random'> = {
   checkQuorum: true,
   maxEntriesPerMsg: 256,
   maxInflightMsgs: 256,
+  maxBytesPerMsg: 1024 * 1024,
 };
 
 const EMPTY = new Uint8Array(0);
@@ -769,7 +770,10 @@ export class RaftNode {
       this.sendSnapshot(to, pr);
       return false;
     }
-    const entries = this.log.slice(pr.next, Infinity, this.cfg.maxEntriesPerMsg);
+    const entries = withinBytes(
+      this.log.slice(pr.next, Infinity, this.cfg.maxEntriesPerMsg),
+      this.cfg.maxBytesPerMsg ?? Infinity,
+    );
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.send({
       type: 'app',
@@ -866,6 +870,16 @@ export class RaftNode {
       this.vote !== this.durableHard.vote;
     (mustWait ? this.msgsAfterPersist : this.msgs).push(m);
   }
+}
+
+/** The longest prefix of `entries` within `maxBytes` of data, but never fewer than one entry. */
+function withinBytes(entries: Entry[], maxBytes: number): Entry[] {
+  let bytes = 0;
+  for (let i = 0; i < entries.length; i++) {
+    bytes += (entries[i] as Entry).data.length;
+    if (bytes > maxBytes && i > 0) return entries.slice(0, i);
+  }
+  return entries;
 }
 
 function sameHardState(a: HardState, b: HardState): boolean {

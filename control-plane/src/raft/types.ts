@@ -120,6 +120,11 @@ export interface RaftConfig {
   readonly checkQuorum: boolean;
   /** Entries per append message (batching). */
   readonly maxEntriesPerMsg: number;
+  /**
+   * Entry bytes per append message; a message carries at least one entry whatever its size. Keeps
+   * a batch of large entries under the transport's frame limit (etcd's MaxSizePerMsg).
+   */
+  readonly maxBytesPerMsg?: number;
   /** Append messages in flight per follower before waiting for acknowledgements (pipelining). */
   readonly maxInflightMsgs: number;
   readonly random: () => number;

@@ -1,5 +1,5 @@
 import { COMMAND_VERSION } from '../../src/cluster-state/commands';
-import { NotLeaderError } from '../../src/coordinator/service';
+import { CommandTooLargeError, NotLeaderError } from '../../src/coordinator/service';
 import { InProcessCluster, waitFor } from './in-process-cluster';
 
 jest.setTimeout(60_000);
@@ -57,6 +57,15 @@ describe('CoordinatorNode (in process, real WAL and transport)', () => {
     await only.node.propose({ v: COMMAND_VERSION, kind: 'kv.put', key: 'solo', value: 1 });
     const state = await only.node.linearizableRead();
     expect(state.kv.get('solo')?.value).toBe(1);
+    // A change no transport frame could carry is refused before it enters the log.
+    await expect(
+      only.node.propose({
+        v: COMMAND_VERSION,
+        kind: 'kv.put',
+        key: 'big',
+        value: 'x'.repeat(5 << 20),
+      }),
+    ).rejects.toBeInstanceOf(CommandTooLargeError);
   });
 
   it('elects a new leader when the leader stops, and the old one catches up after a restart', async () => {

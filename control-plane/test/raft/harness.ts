@@ -16,6 +16,7 @@ export interface HarnessOptions {
   electionTicks?: number;
   maxEntriesPerMsg?: number;
   maxInflightMsgs?: number;
+  maxBytesPerMsg?: number;
   seed?: number;
 }
 
@@ -62,6 +63,7 @@ export class Harness {
       electionTicks: this.opts.electionTicks ?? 10,
       maxEntriesPerMsg: this.opts.maxEntriesPerMsg ?? DEFAULT_RAFT_CONFIG.maxEntriesPerMsg,
       maxInflightMsgs: this.opts.maxInflightMsgs ?? DEFAULT_RAFT_CONFIG.maxInflightMsgs,
+      maxBytesPerMsg: this.opts.maxBytesPerMsg ?? DEFAULT_RAFT_CONFIG.maxBytesPerMsg,
     };
   }
 

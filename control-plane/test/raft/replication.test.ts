@@ -369,6 +369,25 @@ describe('thesis §10.2.2 batching and pipelining', () => {
     expect(h.appliedData('c')).toEqual(range(9, 'x'));
   });
 
+  it('maxBytesPerMsg bounds the bytes of the appends that catch up a follower; a larger entry goes alone', () => {
+    const h = new Harness(['a', 'b', 'c'], { maxBytesPerMsg: 10 });
+    h.elect('a');
+    h.isolate('c');
+    const values = ['aaaa', 'bbbb', 'cccc', 'a-very-long-entry-of-many-bytes', 'dd', 'ee'];
+    for (const v of values) h.propose('a', v);
+    h.heal();
+    const mark = h.sent.length;
+    h.tick('a');
+    h.stabilize();
+    const apps = appsWithEntries(h.sent.slice(mark), 'a', 'c');
+    for (const m of apps) {
+      const bytes = (m.entries ?? []).reduce((n, e) => n + e.data.length, 0);
+      expect(bytes <= 10 || entryCount(m) === 1).toBe(true);
+    }
+    expect(apps.length).toBeGreaterThanOrEqual(4);
+    expect(h.appliedData('c')).toEqual(values);
+  });
+
   it.each([1, 2, 3])(
     'thesis §10.2.2: in replicate state the leader pipelines up to maxInflightMsgs=%i appends, then waits for acknowledgements',
     (limit) => {
