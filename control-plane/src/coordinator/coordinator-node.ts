@@ -40,6 +40,7 @@ import {
   type RegisterAnswer,
 } from './control-rpc';
 import { decideFormation } from './formation';
+import { SNAPSHOT_CHUNK_TOPIC, SnapshotAssembler, needsChunks, toChunks } from './snapshot-chunks';
 import { baseNodeId, newIncarnationId, readIdentity, writeIdentity } from './identity';
 import { MembershipManager } from './membership-manager';
 import {
@@ -99,6 +100,8 @@ export class CoordinatorNode implements CoordinatorService {
   /** API URLs peers told us when they connected: forwarding works before their records apply. */
   private readonly peerApis = new Map<string, string>();
   private lastJoinLog = 0;
+  private snapshotSends = 0;
+  private readonly snapshotAssembler = new SnapshotAssembler();
 
   constructor(readonly opts: CoordinatorNodeOptions) {
     this.raftId = opts.nodeId;
@@ -369,9 +372,7 @@ export class CoordinatorNode implements CoordinatorService {
       storage,
       persisted,
       stateMachine: this.machine,
-      send: (m: Message) => {
-        if (!transport.send(m.to, m)) this.host?.reportUnreachable(m.to);
-      },
+      send: (m: Message) => this.sendRaft(transport, m),
       tickMs: this.opts.tickMs ?? DEFAULT_TICK_MS,
       raft: { electionTicks: ELECTION_TICKS, heartbeatTicks: 1 },
       snapshotEvery: this.opts.snapshotEvery,
@@ -401,6 +402,20 @@ export class CoordinatorNode implements CoordinatorService {
     this.connectToKnownAddresses();
   }
 
+  private sendRaft(transport: ClusterTransport, m: Message): void {
+    if (!needsChunks(m)) {
+      if (!transport.send(m.to, m)) this.host?.reportUnreachable(m.to);
+      return;
+    }
+    const id = `${m.term}-${m.snapshot?.meta.index ?? 0}-${++this.snapshotSends}`;
+    for (const chunk of toChunks(m, id)) {
+      if (!transport.push(m.to, SNAPSHOT_CHUNK_TOPIC, chunk)) {
+        this.host?.reportUnreachable(m.to);
+        return;
+      }
+    }
+  }
+
   private async openTransport(): Promise<void> {
     const transport = new ClusterTransport({
       nodeId: this.raftId,
@@ -414,6 +429,11 @@ export class CoordinatorNode implements CoordinatorService {
       this.host?.step(msg);
     });
     transport.onRequest((from, method, body) => this.onRequest(from, method, body));
+    transport.onPush((from, topic, body) => {
+      if (topic !== SNAPSHOT_CHUNK_TOPIC || from.role !== 'coordinator') return;
+      const msg = this.snapshotAssembler.accept(from.nodeId, body);
+      if (msg !== null && msg.to === this.raftId) this.host?.step(msg);
+    });
     transport.onPeer((event, peer) => {
       if (event === 'up') {
         this.reachable.add(peer.nodeId);

@@ -140,4 +140,41 @@ describe('CoordinatorNode (in process, real WAL and transport)', () => {
     ).node.propose({ v: COMMAND_VERSION, kind: 'kv.put', key: 'after', value: true });
     expect(later.ok).toBe(true);
   });
+
+  it('a follower catches up from a snapshot larger than one transport frame', async () => {
+    cluster = new InProcessCluster({ snapshotEvery: 5 });
+    const members = await cluster.create(3);
+    await Promise.all(members.map((m) => m.node.start()));
+    const leader = await cluster.waitForLeader();
+    const big = 'v'.repeat(3_500_000);
+    for (let i = 0; i < 6; i++) {
+      const res = await leader.node.propose({
+        v: COMMAND_VERSION,
+        kind: 'kv.put',
+        key: `big${i}`,
+        value: `${i}${big}`,
+      });
+      expect(res.ok).toBe(true);
+    }
+    // ~21 MB of state: only the chunked path can carry it to a node that has nothing.
+    const victim = members.find((m) => m !== leader);
+    if (!victim) throw new Error('no follower');
+    await victim.node.stop();
+    const { rm, mkdir } = await import('node:fs/promises');
+    await rm(victim.dataDir, { recursive: true, force: true });
+    await mkdir(victim.dataDir, { recursive: true });
+    victim.node = cluster.build(
+      victim.address,
+      victim.port,
+      victim.dataDir,
+      members.map((m) => m.address),
+    );
+    await victim.node.start();
+    await waitFor(
+      () => String(victim.node.state().kv.get('big5')?.value ?? '').startsWith('5v'),
+      30_000,
+      'the wiped node to receive the large snapshot',
+    );
+    expect(victim.node.raft?.node.log.snapshot?.data.length ?? 0).toBeGreaterThan(16 * 1024 * 1024);
+  });
 });
