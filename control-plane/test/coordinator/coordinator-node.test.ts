@@ -171,7 +171,10 @@ describe('CoordinatorNode (in process, real WAL and transport)', () => {
     );
     await victim.node.start();
     await waitFor(
-      () => String(victim.node.state().kv.get('big5')?.value ?? '').startsWith('5v'),
+      () => {
+        const v = victim.node.state().kv.get('big5')?.value;
+        return typeof v === 'string' && v.startsWith('5v');
+      },
       30_000,
       'the wiped node to receive the large snapshot',
     );
