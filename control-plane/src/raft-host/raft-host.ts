@@ -95,6 +95,7 @@ export class RaftHost {
   private stateValue: RaftHostState = 'created';
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
+  private flushScheduled = false;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly proposals = new Map<number, Waiter>();
   private readonly reads = new Map<string, ReadWaiter>();
@@ -220,7 +221,15 @@ export class RaftHost {
   private kick(): void {
     if (this.stateValue !== 'running') return;
     if (this.busy) {
-      for (const m of this.node.takeMessages()) this.opts.send(m);
+      // Once per turn of the event loop, so that the proposals of one turn share one append.
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          if (this.stateValue === 'running')
+            for (const m of this.node.takeMessages()) this.opts.send(m);
+        });
+      }
       return;
     }
     if (!this.node.hasReady()) return;
