@@ -102,17 +102,7 @@ describe('CoordinatorNode (in process, real WAL and transport)', () => {
     }
     const victim = members.find((m) => m !== leader);
     if (!victim) throw new Error('no follower');
-    await victim.node.stop();
-    const { rm, mkdir } = await import('node:fs/promises');
-    await rm(victim.dataDir, { recursive: true, force: true });
-    await mkdir(victim.dataDir, { recursive: true });
-    victim.node = cluster.build(
-      victim.address,
-      victim.port,
-      victim.dataDir,
-      members.map((m) => m.address),
-    );
-    await victim.node.start();
+    await cluster.restartWithEmptyDisk(victim);
     const newId = victim.node.memberId;
     expect(newId).not.toBe(victim.address);
     expect(newId.startsWith(`${victim.address}#`)).toBe(true);
@@ -159,17 +149,7 @@ describe('CoordinatorNode (in process, real WAL and transport)', () => {
     // ~21 MB of state: only the chunked path can carry it to a node that has nothing.
     const victim = members.find((m) => m !== leader);
     if (!victim) throw new Error('no follower');
-    await victim.node.stop();
-    const { rm, mkdir } = await import('node:fs/promises');
-    await rm(victim.dataDir, { recursive: true, force: true });
-    await mkdir(victim.dataDir, { recursive: true });
-    victim.node = cluster.build(
-      victim.address,
-      victim.port,
-      victim.dataDir,
-      members.map((m) => m.address),
-    );
-    await victim.node.start();
+    await cluster.restartWithEmptyDisk(victim);
     await waitFor(
       () => {
         const v = victim.node.state().kv.get('big5')?.value;

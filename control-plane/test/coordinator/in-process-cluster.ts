@@ -3,7 +3,7 @@
  * temporary directories: for tests of the host loop, formation and membership that do not need
  * separate processes (those live in the end-to-end suite).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -67,6 +67,20 @@ export class InProcessCluster {
   /** Stops a member's node and builds a new one on the same data dir (a restart). */
   async restart(m: Member): Promise<void> {
     await m.node.stop();
+    m.node = this.build(
+      m.address,
+      m.port,
+      m.dataDir,
+      this.members.map((x) => x.address),
+    );
+    await m.node.start();
+  }
+
+  /** Stops a member, loses its disk, and starts a new node at the same address (a new container). */
+  async restartWithEmptyDisk(m: Member): Promise<void> {
+    await m.node.stop();
+    await rm(m.dataDir, { recursive: true, force: true });
+    await mkdir(m.dataDir, { recursive: true });
     m.node = this.build(
       m.address,
       m.port,
