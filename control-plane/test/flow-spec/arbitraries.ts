@@ -5,7 +5,33 @@
 import fc from 'fast-check';
 import type { FlowSpec, Operator, Sink, Source } from '../../src/flow-spec';
 
-const identifier = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,11}$/);
+/** CEL's reserved words cannot be field names after a dot (the CEL spec, "Syntax"). */
+const CEL_RESERVED = new Set([
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'false',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'null',
+  'return',
+  'true',
+  'var',
+  'void',
+  'while',
+]);
+const identifier = fc
+  .stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,11}$/)
+  .filter((name) => !CEL_RESERVED.has(name));
 export const flowId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
 
 /** CEL expressions built from the grammar, so they parse by construction. */
