@@ -38,7 +38,8 @@ export const flowId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
 export const celExpression: fc.Arbitrary<string> = fc
   .letrec<{ expr: string }>((tie) => ({
     expr: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
+      // Bounded nesting: cel-js refuses expressions nested past its parser depth limit (250).
+      { depthSize: 'small', withCrossShrink: true, maxDepth: 8 },
       identifier.map((name) => `event.${name}`),
       fc.constantFrom('meta.vnode', 'meta.worker', 'meta.flow', 'meta.ingest_ts', 'event'),
       fc.integer({ min: 0, max: 1_000_000 }).map(String),

@@ -10,6 +10,9 @@ import {
 } from '../../src/flow-spec';
 import { mutatedFlow, mutatedJsonFlow, validFlow } from './arbitraries';
 
+// Thousands of generated flows per property: well within a minute, but over jest's 5 s on a busy machine.
+jest.setTimeout(60_000);
+
 /** What every answer must look like, whatever the input. */
 function expectWellFormed(result: FlowParse<unknown>): void {
   if (result.ok) return;
