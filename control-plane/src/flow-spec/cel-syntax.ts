@@ -3,7 +3,7 @@
  * shape nobody declares, so types can only be known when an event arrives (and an expression
  * that fails on an event sends that event to port `err`).
  */
-import { parse } from '@marcbachmann/cel-js';
+import { CEL } from './cel-environment';
 import { textPosition } from './text-position';
 
 /**
@@ -18,7 +18,7 @@ export function celSyntaxError(
   offset = 0,
 ): string | undefined {
   try {
-    parse(expression);
+    CEL.parse(expression);
     return undefined;
   } catch (error) {
     if (!(error instanceof Error)) return String(error);

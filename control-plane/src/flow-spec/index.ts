@@ -56,3 +56,4 @@ export {
   type FileConfig,
   type HttpSinkConfig,
 } from './schema';
+export { CEL, createCelEnvironment } from './cel-environment';
