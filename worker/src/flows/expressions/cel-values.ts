@@ -51,7 +51,7 @@ export function fromCel(value: unknown): Json {
       }
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
-        throw new NotJsonError(`a ${(value).constructor?.name ?? 'non-JSON'} value`);
+        throw new NotJsonError(`a ${value.constructor?.name ?? 'non-JSON'} value`);
       }
       const out: Record<string, Json> = {};
       for (const [k, v] of Object.entries(value)) out[k] = fromCel(v);
