@@ -256,7 +256,13 @@ class FlowWalk {
       const fieldPath = [...path, key];
       const sharedSchema = shared.get(key);
       if (key === tag) {
-        this.problems.add(fieldPath, `must be one of ${Object.keys(variants).join(', ')}`);
+        const choices = Object.keys(variants);
+        // YAML reads a bare `null` as no value: the null sink has to be written "null".
+        const hint =
+          tagValue === null && choices.includes('null')
+            ? ' (write "null" in quotes for the null sink)'
+            : '';
+        this.problems.add(fieldPath, `must be one of ${choices.join(', ')}${hint}`);
       } else if (sharedSchema !== undefined) {
         this.checkField(sharedSchema, ownValue(fields, key), value[key], fieldPath);
       } else if (!all.some((v) => Object.hasOwn(v.properties, key))) {

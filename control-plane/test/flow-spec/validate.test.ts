@@ -2,6 +2,7 @@ import {
   DEFAULT_DISTRIBUTION,
   FLOW_LIMITS,
   operatorKind,
+  parseFlowDocument,
   validateFlowSpec,
   type Operator,
 } from '../../src/flow-spec';
@@ -848,5 +849,18 @@ describe('limits', () => {
     ]) {
       expect(validateFlowSpec(input).ok).toBe(false);
     }
+  });
+});
+
+describe('YAML null as a sink kind', () => {
+  it('hints that the null sink must be quoted', () => {
+    const doc = parseFlowDocument(
+      'id: f\nsources: [{ id: in, kind: http }]\npipeline: []\nsinks: [{ id: out, kind: null }]\n',
+      'yaml',
+    );
+    if (!doc.ok) throw new Error('the YAML parses');
+    const res = validateFlowSpec(doc.value);
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.problems[0]?.message).toContain('write "null" in quotes');
   });
 });
