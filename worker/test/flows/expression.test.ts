@@ -61,6 +61,13 @@ describe('CEL expressions over events', () => {
     );
   });
 
+  it('a key __proto__ stays a key both ways', () => {
+    const json = JSON.parse('{"__proto__": {"n": 1}, "m": 2}') as Json;
+    const back = fromCel(toCel(json));
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(JSON.stringify(back)).toBe('{"__proto__":{"n":1},"m":2}');
+  });
+
   it('values JSON cannot hold are refused', () => {
     expect(() => fromCel(2n ** 60n)).toThrow(/not JSON/);
     expect(() => fromCel(new Uint8Array(2))).toThrow(/not JSON/);

@@ -9,13 +9,33 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 export function toCel(value: unknown): unknown {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map(toCel);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
-    return out;
+  if (typeof value !== 'object' || value === null) return value;
+  // Copy on write: containers without integers inside are passed through as they are. This is
+  // the hot path of every pipeline (one call per event), hence the plain loops.
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const c = toCel(v);
+      if (c !== v) {
+        out ??= value.slice();
+        out[i] = c;
+      }
+    }
+    return out ?? value;
   }
-  return value;
+  const obj = value as Record<string, unknown>;
+  let out: Record<string, unknown> | null = null;
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k)) continue;
+    const v = obj[k];
+    const c = toCel(v);
+    if (c !== v) {
+      out ??= { ...obj };
+      setOwn(out, k, c);
+    }
+  }
+  return out ?? obj;
 }
 
 export class NotJsonError extends Error {
@@ -49,15 +69,29 @@ export function fromCel(value: unknown): Json {
         }
         return out;
       }
-      const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) {
-        throw new NotJsonError(`a ${value.constructor?.name ?? 'non-JSON'} value`);
+      const obj = value as Record<string, unknown>;
+      if (obj.constructor !== Object) {
+        const proto = Object.getPrototypeOf(obj) as unknown;
+        if (proto !== null)
+          throw new NotJsonError(`a ${obj.constructor?.name ?? 'non-JSON'} value`);
       }
       const out: Record<string, Json> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = fromCel(v);
+      for (const k in obj) if (Object.hasOwn(obj, k)) setOwn(out, k, fromCel(obj[k]));
       return out;
     }
     default:
       throw new NotJsonError(`a ${typeof value}`);
   }
+}
+
+/** `out[k] = v`, except that a key `__proto__` (valid JSON) stays a key instead of a prototype. */
+function setOwn(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') {
+    Object.defineProperty(out, k, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else out[k] = v;
 }
