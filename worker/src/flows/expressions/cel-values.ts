@@ -76,7 +76,11 @@ export function fromCel(value: unknown): Json {
           throw new NotJsonError(`a ${obj.constructor?.name ?? 'non-JSON'} value`);
       }
       const out: Record<string, Json> = {};
-      for (const k in obj) if (Object.hasOwn(obj, k)) setOwn(out, k, fromCel(obj[k]));
+      for (const k in obj) {
+        if (!Object.hasOwn(obj, k)) continue;
+        if (k === '__proto__') setOwn(out, k, fromCel(obj[k]));
+        else out[k] = fromCel(obj[k]);
+      }
       return out;
     }
     default:

@@ -25,7 +25,16 @@ export interface CelContext {
 }
 
 export function celContext(event: Json, meta: EventMeta): CelContext {
-  return { event: toCel(event), meta: toCel(meta) };
+  // The meta has a known shape: converted field by field, without the generic walk.
+  return {
+    event: toCel(event),
+    meta: {
+      vnode: BigInt(meta.vnode),
+      worker: meta.worker,
+      flow: meta.flow,
+      ingest_ts: BigInt(meta.ingest_ts),
+    },
+  };
 }
 
 export interface Expression {

@@ -58,7 +58,8 @@ export class ThrottleOperator implements Operator {
       emit('overflow', event);
       return;
     }
-    const key = JSON.stringify(res.value);
+    // Strings are most keys: tagged instead of serialized, so "1" and 1 stay different keys.
+    const key = typeof res.value === 'string' ? `s${res.value}` : JSON.stringify(res.value);
     let windows = this.counts.get(key);
     const passed = windows?.get(window) ?? 0;
     if (passed >= this.settings.rate) {
