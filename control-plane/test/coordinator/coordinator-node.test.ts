@@ -137,7 +137,8 @@ describe('CoordinatorNode (in process, real WAL and transport)', () => {
     await Promise.all(members.map((m) => m.node.start()));
     const leader = await cluster.waitForLeader();
     const big = 'v'.repeat(3_500_000);
-    for (let i = 0; i < 6; i++) {
+    // Ten values: a snapshot every 5 entries covers at least six of them (over 16 MiB).
+    for (let i = 0; i < 10; i++) {
       const res = await leader.node.propose({
         v: COMMAND_VERSION,
         kind: 'kv.put',
@@ -146,14 +147,14 @@ describe('CoordinatorNode (in process, real WAL and transport)', () => {
       });
       expect(res.ok).toBe(true);
     }
-    // ~21 MB of state: only the chunked path can carry it to a node that has nothing.
+    // ~35 MB of state: only the chunked path can carry it to a node that has nothing.
     const victim = members.find((m) => m !== leader);
     if (!victim) throw new Error('no follower');
     await cluster.restartWithEmptyDisk(victim);
     await waitFor(
       () => {
-        const v = victim.node.state().kv.get('big5')?.value;
-        return typeof v === 'string' && v.startsWith('5v');
+        const v = victim.node.state().kv.get('big9')?.value;
+        return typeof v === 'string' && v.startsWith('9v');
       },
       30_000,
       'the wiped node to receive the large snapshot',
