@@ -48,6 +48,7 @@ export class ProcessCluster {
   readonly coordinators: CoordinatorProcess[] = [];
   private root = '';
   private readonly logs: WriteStream[] = [];
+  private readonly usedPorts = new Set<number>();
 
   constructor(private readonly opts: ProcessClusterOptions = {}) {
     if (!existsSync(CLI)) {
@@ -69,8 +70,8 @@ export class ProcessCluster {
 
   async defineOne(): Promise<CoordinatorProcess> {
     if (this.root === '') this.root = await mkdtemp(path.join(os.tmpdir(), 'tremor-cluster-'));
-    const clusterPort = await freePort();
-    const apiPort = await freePort();
+    const clusterPort = await this.uniquePort();
+    const apiPort = await this.uniquePort();
     // Named only now, after the awaits, so that concurrent calls get distinct names.
     const name = `c${this.coordinators.length + 1}`;
     const dataDir = path.join(this.root, name);
@@ -91,6 +92,20 @@ export class ProcessCluster {
     this.coordinators.push(c);
     await mkdir(dataDir, { recursive: true });
     return c;
+  }
+
+  /**
+   * A free port none of this cluster's nodes was given: the OS may hand a just-closed probe port
+   * out again, and two nodes on one port make one of them fail to start.
+   */
+  private async uniquePort(): Promise<number> {
+    for (;;) {
+      const port = await freePort();
+      if (!this.usedPorts.has(port)) {
+        this.usedPorts.add(port);
+        return port;
+      }
+    }
   }
 
   /** The flags a coordinator is started with; `peers` defaults to every defined coordinator. */
