@@ -17,8 +17,14 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedis(options: { appendOnly?: boolean } = {}): Promise<RedisServer> {
-  const port = await freePort();
+export interface RedisOptions {
+  readonly appendOnly?: boolean;
+  /** A given port (to bring a server back where clients expect it); default: a free one. */
+  readonly port?: number;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tremor-redis-'));
   const child: ChildProcess = spawn(
     'redis-server',

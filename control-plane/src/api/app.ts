@@ -8,7 +8,7 @@
  */
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_FORWARD_TIMEOUT_MS,
@@ -43,7 +43,7 @@ export function buildApp(input: ApiDeps): ApiInstance {
     bodyLimit: deps.bodyLimit,
     // Two info lines per request cost a third of the write throughput (bench:control-plane);
     // requests are logged at debug instead, below.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onResponse', (request, reply, done) => {
     request.log.debug(

@@ -43,7 +43,11 @@ export class VnodePipeline {
 
   process(events: readonly PipelineEvent[]): PortOutputs {
     const outputs = emptyOutputs();
-    for (const e of events) this.runFrom(0, e, outputs);
+    for (const e of events) {
+      // Failed before the pipeline (its distribution key): it goes where failed expressions go.
+      if (e.error !== undefined) outputs.err.push(e);
+      else this.runFrom(0, e, outputs);
+    }
     this.counters?.eventsIn(this.flow.id, this.vnode, events.length);
     this.count(outputs);
     return outputs;
