@@ -7,6 +7,7 @@
  * Porcupine's search alone blows up on the ops whose outcome is unknown that partitions leave
  * behind, so `search` adds pruning rules for those, each one a rewrite any linearization admits.
  */
+import { fmix32 } from '../src/hash/murmur3';
 
 export type KvOp =
   | { kind: 'put'; key: string; value: string }
@@ -470,16 +471,8 @@ class EventList {
   }
 }
 
-/** murmur3's finalizer: cheap, and spreads consecutive op indexes over all 32 bits. */
-function mix32(x: number): number {
-  let h = x | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** Cheap, and spreads consecutive op indexes over all 32 bits. */
+const mix32 = fmix32;
 
 const ALREADY_REFUTED = -1;
 

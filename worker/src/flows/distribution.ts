@@ -11,7 +11,7 @@
 import type { Distribution } from '../../../control-plane/src/flow-spec/schema';
 import type { Json } from './expressions/cel-values';
 import { compileExpression, type EventMeta } from './expressions/expression';
-import { hash32 } from './hash32';
+import { hash32 } from '../../../control-plane/src/hash/murmur3';
 import { PipelineEvent } from './operators/operator';
 
 export interface Placement {

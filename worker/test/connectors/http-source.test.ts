@@ -1,7 +1,7 @@
 import { TremorError } from '../../../control-plane/src/errors';
 import { HttpSource } from '../../src/connectors/sources/http-source';
 import { buildDistributor } from '../../src/flows/distribution';
-import { hash32 } from '../../src/flows/hash32';
+import { hash32 } from '../../../control-plane/src/hash/murmur3';
 
 function source() {
   return new HttpSource(

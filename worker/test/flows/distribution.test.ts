@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { buildDistributor, keyText } from '../../src/flows/distribution';
 import type { Json } from '../../src/flows/expressions/cel-values';
-import { hash32, murmur3 } from '../../src/flows/hash32';
+import { hash32, murmur3 } from '../../../control-plane/src/hash/murmur3';
 
 const META = { worker: 'w1', flow: 'f', ingest_ts: 1_000 };
 

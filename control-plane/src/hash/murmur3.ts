@@ -1,8 +1,9 @@
 /**
- * `hash32(key)` of CONTRACT §4: MurmurHash3 (x86, 32-bit, seed 0) of the key's UTF-8 bytes. A
- * published function with reference vectors, so a vnode can be computed outside this code base
- * (and by every worker alike, whatever its version). Murmur3 rather than FNV because its low bits
- * are well mixed, and `mod vnodes` reads only the low bits when the vnode count is a power of two.
+ * MurmurHash3 (x86, 32-bit), the one hash of the project: `hash32(key)` of CONTRACT §4 (the
+ * distribution of events over vnodes) and the rendezvous weights of placement. A published
+ * function with reference vectors, so a vnode can be computed outside this code base and by every
+ * node alike, whatever its version. Murmur3 rather than FNV because its low bits are well mixed,
+ * and `mod vnodes` reads only the low bits when the vnode count is a power of two.
  */
 export function murmur3(bytes: Uint8Array, seed = 0): number {
   const c1 = 0xcc9e2d51;
@@ -34,7 +35,12 @@ export function murmur3(bytes: Uint8Array, seed = 0): number {
     k = Math.imul(k, c2);
     h ^= k;
   }
-  h ^= bytes.length;
+  return fmix32(h ^ bytes.length);
+}
+
+/** Murmur3's finalizer: spreads any change of the input over all 32 bits. */
+export function fmix32(x: number): number {
+  let h = x | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -45,6 +51,7 @@ export function murmur3(bytes: Uint8Array, seed = 0): number {
 
 const encoder = new TextEncoder();
 
+/** `hash32` of CONTRACT §4: murmur3 with seed 0 of the UTF-8 bytes of `text`. */
 export function hash32(text: string): number {
   return murmur3(encoder.encode(text));
 }
