@@ -1,0 +1,225 @@
+/**
+ * The event transport on Redis streams (DESIGN: "Event transport"): one stream per (flow, vnode),
+ * entries batching the records of one append, one consumer group whose consumers are the owners.
+ * Every owner-side step is a fenced Lua script (scripts.ts); waiting for new entries is a plain
+ * blocking XREAD on a connection of the lease's own, which changes nothing in Redis.
+ */
+import Redis from 'ioredis';
+import type { Json } from '../../flows/expressions/cel-values';
+import type { IngestRecord } from '../../flows/ingest-record';
+import { backpressure } from '../memory/memory-transport';
+import { byVnode, decodeEntry, encodeEntry } from '../entry-codec';
+import {
+  DEFAULT_BACKLOG_BOUND,
+  FencedError,
+  type Checkpoint,
+  type DeliveredEntry,
+  type Delivery,
+  type EventTransport,
+  type VnodeLease,
+} from '../event-transport';
+import { OWNER_GROUP, vnodeKeys, type VnodeKeys } from './redis-keys';
+import { ACQUIRE, APPEND, COMMIT, READ } from './scripts';
+
+type Entries = [id: string, fields: string[] | null][];
+type ReadReply = [stream: string, entries: Entries][] | null;
+
+interface Scripts {
+  tremorAppend(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  tremorAcquire(numKeys: number, ...args: (string | number)[]): Promise<string | null>;
+  tremorRead(numKeys: number, ...args: (string | number)[]): Promise<ReadReply>;
+  tremorCommit(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
+type ScriptedRedis = Redis & Scripts;
+
+export interface RedisTransportOptions {
+  readonly url: string;
+  readonly backlogBound?: number;
+}
+
+export class RedisTransport implements EventTransport {
+  private readonly redis: ScriptedRedis;
+  private readonly backlogBound: number;
+  private readonly leases = new Set<RedisLease>();
+
+  constructor(options: RedisTransportOptions) {
+    this.backlogBound = options.backlogBound ?? DEFAULT_BACKLOG_BOUND;
+    this.redis = withScripts(new Redis(options.url, { maxRetriesPerRequest: 2 }));
+    this.redis.on('error', () => {}); // Failures surface through the commands that hit them.
+  }
+
+  async append(flow: string, records: readonly IngestRecord[]): Promise<void> {
+    const groups = [...byVnode(records)];
+    if (groups.length === 0) return;
+    const keys: string[] = [];
+    const args: (string | number)[] = [this.backlogBound];
+    for (const [vnode, group] of groups) {
+      const k = vnodeKeys(flow, vnode);
+      keys.push(k.events, k.backlog);
+      args.push(encodeEntry(group), group.length);
+    }
+    // Answered only after Redis applied the script: as durable as Redis is configured to be
+    // (appendfsync), which is what "accepted" promises (docs/operations.md).
+    const over = await this.redis.tremorAppend(keys.length, ...keys, ...args);
+    if (over > 0) {
+      throw backpressure(flow, (groups[over - 1] as [number, unknown])[0], this.backlogBound);
+    }
+  }
+
+  async acquire(flow: string, vnode: number, owner: string, epoch: number): Promise<VnodeLease> {
+    const k = vnodeKeys(flow, vnode);
+    let saved: string | null;
+    try {
+      saved = await this.redis.tremorAcquire(
+        3,
+        k.epoch,
+        k.events,
+        k.checkpoint,
+        epoch,
+        OWNER_GROUP,
+        owner,
+      );
+    } catch (err) {
+      throw fenced(err, flow, vnode, epoch);
+    }
+    const checkpoint = saved === null ? null : (JSON.parse(saved) as Checkpoint);
+    const lease = new RedisLease(this.redis, k, flow, vnode, owner, epoch, checkpoint, (l) =>
+      this.leases.delete(l),
+    );
+    this.leases.add(lease);
+    return lease;
+  }
+
+  async backlog(flow: string, vnode: number): Promise<number> {
+    return Number((await this.redis.get(vnodeKeys(flow, vnode).backlog)) ?? 0);
+  }
+
+  async dropFlow(flow: string, vnodeCount: number): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (let v = 0; v < vnodeCount; v++) {
+      const k = vnodeKeys(flow, v);
+      pipeline.del(k.events, k.epoch, k.backlog, k.checkpoint);
+    }
+    await pipeline.exec();
+  }
+
+  async close(): Promise<void> {
+    for (const lease of [...this.leases]) lease.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+class RedisLease implements VnodeLease {
+  /** Where reading this owner's pending entries has got to; null once they are all read. */
+  private pendingFrom: string | null = '0';
+  /** A connection for blocking XREAD, opened on the first wait. */
+  private waiter: Redis | null = null;
+
+  constructor(
+    private readonly redis: ScriptedRedis,
+    private readonly keys: VnodeKeys,
+    readonly flow: string,
+    readonly vnode: number,
+    private readonly owner: string,
+    readonly epoch: number,
+    readonly checkpoint: Checkpoint | null,
+    private readonly onClose: (lease: RedisLease) => void,
+  ) {}
+
+  async read(maxEntries: number, waitMs: number): Promise<Delivery> {
+    if (this.pendingFrom !== null) {
+      const replay = await this.readFrom(this.pendingFrom, maxEntries);
+      const last = replay[replay.length - 1];
+      if (last !== undefined) {
+        this.pendingFrom = last.id;
+        return { entries: replay };
+      }
+      this.pendingFrom = null;
+    }
+    let entries = await this.readFrom('>', maxEntries);
+    if (entries.length === 0 && waitMs > 0) {
+      await this.waitForAppend(waitMs);
+      entries = await this.readFrom('>', maxEntries);
+    }
+    return { entries };
+  }
+
+  async commit(entries: readonly DeliveredEntry[], state: Json): Promise<void> {
+    const checkpoint = JSON.stringify({ state, epoch: this.epoch } satisfies Checkpoint);
+    const args: (string | number)[] = [this.epoch, OWNER_GROUP, checkpoint];
+    for (const e of entries) args.push(e.id, e.records.length);
+    const k = this.keys;
+    try {
+      await this.redis.tremorCommit(4, k.epoch, k.events, k.backlog, k.checkpoint, ...args);
+    } catch (err) {
+      throw fenced(err, this.flow, this.vnode, this.epoch);
+    }
+  }
+
+  close(): void {
+    this.waiter?.disconnect();
+    this.waiter = null;
+    this.onClose(this);
+  }
+
+  private async readFrom(from: string, count: number): Promise<DeliveredEntry[]> {
+    let reply: ReadReply;
+    try {
+      reply = await this.redis.tremorRead(
+        2,
+        this.keys.epoch,
+        this.keys.events,
+        this.epoch,
+        OWNER_GROUP,
+        this.owner,
+        count,
+        from,
+      );
+    } catch (err) {
+      throw fenced(err, this.flow, this.vnode, this.epoch);
+    }
+    const out: DeliveredEntry[] = [];
+    for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      // Null fields: trimmed while pending, which the commit script never does; skip defensively.
+      if (fields === null) continue;
+      out.push({ id, records: decodeEntry(fields[1] as string, this.vnode) });
+    }
+    return out;
+  }
+
+  /**
+   * Waits for an entry after the group's last-delivered one (so an append that lands between
+   * the empty read and this wait is not missed), or `ms`.
+   */
+  private async waitForAppend(ms: number): Promise<void> {
+    this.waiter ??= this.redis.duplicate();
+    const groups = (await this.waiter.xinfo('GROUPS', this.keys.events)) as (string | number)[][];
+    const owners = groups.find((g) => g[g.indexOf('name') + 1] === OWNER_GROUP) ?? [];
+    const after = String(owners[owners.indexOf('last-delivered-id') + 1] ?? '0-0');
+    await this.waiter.xread(
+      'COUNT',
+      1,
+      'BLOCK',
+      Math.max(1, ms),
+      'STREAMS',
+      this.keys.events,
+      after,
+    );
+  }
+}
+
+function withScripts(redis: Redis): ScriptedRedis {
+  redis.defineCommand('tremorAppend', { lua: APPEND });
+  redis.defineCommand('tremorAcquire', { lua: ACQUIRE });
+  redis.defineCommand('tremorRead', { lua: READ });
+  redis.defineCommand('tremorCommit', { lua: COMMIT });
+  return redis as ScriptedRedis;
+}
+
+function fenced(err: unknown, flow: string, vnode: number, epoch: number): Error {
+  if (err instanceof Error && /\bFENCED\b/.test(err.message)) {
+    return new FencedError(flow, vnode, epoch);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
