@@ -197,11 +197,6 @@ const API = {
     status: 503,
     meaning: "the target vnodes' backlog is over its bound; nothing was accepted, retry later",
   },
-  TREMOR_SINK_UNAVAILABLE: {
-    status: 503,
-    meaning:
-      'a sink of the flow could not take the events (its server or disk failed); retry later, some events may arrive twice',
-  },
   TREMOR_INTERNAL: {
     status: 500,
     meaning: 'an unexpected failure on the node; its log has the details',

@@ -1,12 +1,8 @@
 /**
  * One flow on one worker (CONTRACT §4: every worker hosts every source and sink of a flow, and one
- * pipeline instance per vnode it owns). It opens the sinks, starts the sources, places what they
- * accept on vnodes, and drives the timers: generators emit on a tick, windows close on a tick.
- *
- * Records reach the vnode runners through `append`, which resolves once they are durable. Here,
- * with every vnode on this worker, that is the runners themselves: a record is durable once its
- * outputs are in the sinks. The event transport of the clustered worker takes this place, so that
- * records reach whichever worker owns their vnode.
+ * pipeline instance per vnode it owns). It opens the sinks, starts the sources, appends what they
+ * accept to the event transport (whichever worker owns the target vnode), and runs a consumer for
+ * each vnode this worker owns, at the epoch the cluster state gives it.
  */
 import { TremorError } from '../../../control-plane/src/errors';
 import type { FlowSpec, Source } from '../../../control-plane/src/flow-spec/schema';
@@ -20,11 +16,14 @@ import type { Json } from '../flows/expressions/cel-values';
 import { buildDistributor } from '../flows/distribution';
 import type { IngestRecord } from '../flows/ingest-record';
 import type { PipelineCounters } from '../flows/pipeline-counters';
-import { VnodeRunner } from './vnode-runner';
+import type { EventTransport } from '../transport/event-transport';
+import { VnodeConsumer, type VnodeConsumerOptions } from './vnode-consumer';
 
 export interface FlowRuntimeOptions extends SinkContext {
   readonly spec: FlowSpec;
+  /** The cluster's vnode count. */
   readonly vnodes: number;
+  readonly transport: EventTransport;
   readonly clock: () => number;
   readonly logger: Logger;
   readonly counters?: PipelineCounters | null;
@@ -32,6 +31,8 @@ export interface FlowRuntimeOptions extends SinkContext {
   readonly tickMs?: number;
   /** Passed to `redis-stream` sources (tests shorten them). */
   readonly redisSource?: { readonly blockMs?: number; readonly claimIdleMs?: number };
+  /** Passed to the vnode consumers. */
+  readonly consumer?: Pick<VnodeConsumerOptions, 'batch' | 'retryMs'>;
 }
 
 export type FlowRuntimeState = 'created' | 'running' | 'stopping' | 'stopped';
@@ -46,7 +47,8 @@ interface Generator {
 export class FlowRuntime {
   private stateValue: FlowRuntimeState = 'created';
   private readonly sinks = new Map<string, Sink>();
-  private readonly runners: VnodeRunner[] = [];
+  /** The vnodes this worker owns now, by vnode. */
+  private readonly consumers = new Map<number, VnodeConsumer>();
   private readonly http = new Map<string, HttpSource>();
   private readonly streams: RedisStreamSource[] = [];
   private readonly generators: Generator[] = [];
@@ -63,31 +65,58 @@ export class FlowRuntime {
     return this.stateValue;
   }
 
-  /** The pipeline of `vnode`, for status and tests. */
-  runner(vnode: number): VnodeRunner | undefined {
-    return this.runners[vnode];
+  /** The consumer of `vnode` when this worker owns it, for status and tests. */
+  consumer(vnode: number): VnodeConsumer | undefined {
+    return this.consumers.get(vnode);
   }
 
   start(): void {
     if (this.stateValue !== 'created') throw new Error(`flow ${this.id} was started already`);
-    const { spec, vnodes } = this.options;
-    for (const s of spec.sinks) this.sinks.set(s.id, buildSink(s, this.options));
-    for (let v = 0; v < vnodes; v++) {
-      this.runners.push(
-        new VnodeRunner(spec, v, this.options.worker, this.sinks, this.options.counters ?? null),
-      );
-    }
-    for (const source of spec.sources) this.startSource(source);
+    for (const s of this.options.spec.sinks) this.sinks.set(s.id, buildSink(s, this.options));
+    for (const source of this.options.spec.sources) this.startSource(source);
     this.stateValue = 'running';
     this.timer = setInterval(() => {
-      // One tick at a time: a slow sink delays the next tick instead of piling them up.
+      // One tick at a time: a slow append delays the next tick instead of piling them up.
       this.ticking = this.ticking.then(() => this.tick());
     }, this.options.tickMs ?? 100);
   }
 
   /**
+   * The vnodes this worker owns now (vnode → epoch): consumers start for new ones, stop (their
+   * batch in hand finished and acknowledged) for those gone, and restart at a new epoch.
+   */
+  async own(owned: ReadonlyMap<number, number>): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    for (const [vnode, consumer] of this.consumers) {
+      if (owned.get(vnode) === consumer.epoch && consumer.state !== 'fenced') continue;
+      this.consumers.delete(vnode);
+      stopping.push(consumer.stop());
+    }
+    await Promise.all(stopping);
+    if (this.stateValue !== 'running') return;
+    for (const [vnode, epoch] of owned) {
+      if (this.consumers.has(vnode)) continue;
+      const consumer = new VnodeConsumer({
+        transport: this.options.transport,
+        flow: this.options.spec,
+        vnode,
+        epoch,
+        worker: this.options.worker,
+        sinks: this.sinks,
+        clock: this.options.clock,
+        logger: this.options.logger,
+        counters: this.options.counters ?? null,
+        tickMs: this.options.tickMs,
+        ...this.options.consumer,
+      });
+      this.consumers.set(vnode, consumer);
+      consumer.start();
+    }
+  }
+
+  /**
    * The `http` source `sourceId` accepts `events` (one ingest request): resolves with their count
-   * once all are durable; on any failure none is accepted.
+   * once all are durable in the transport; on any failure none is accepted.
    */
   async ingest(sourceId: string, events: readonly unknown[]): Promise<number> {
     const source = this.http.get(sourceId);
@@ -100,25 +129,18 @@ export class FlowRuntime {
       );
     }
     const records = source.accept(events, this.options.clock());
-    try {
-      await this.append(records);
-    } catch (err) {
-      throw new TremorError(
-        'TREMOR_SINK_UNAVAILABLE',
-        `flow ${this.id}: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
+    await this.append(records);
     return records.length;
   }
 
-  /** Stops the sources, finishes what was accepted, closes the sinks. */
+  /** Stops the sources, then the consumers (each finishing its batch in hand), closes the sinks. */
   async stop(): Promise<void> {
     if (this.stateValue !== 'running') return;
     this.stateValue = 'stopping';
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.streams.map((s) => s.stop()));
     await this.ticking;
-    await Promise.all(this.runners.map((r) => r.idle()));
+    await this.own(new Map());
     await Promise.all([...this.sinks.values()].map((s) => s.close()));
     this.stateValue = 'stopped';
   }
@@ -164,17 +186,8 @@ export class FlowRuntime {
   }
 
   /** Where accepted records go; durable once it resolves, none of them when it rejects. */
-  private async append(records: readonly IngestRecord[]): Promise<void> {
-    const byVnode = new Map<number, IngestRecord[]>();
-    for (const r of records) {
-      const batch = byVnode.get(r.vnode);
-      if (batch) batch.push(r);
-      else byVnode.set(r.vnode, [r]);
-    }
-    // Queued on every runner in this same turn, so concurrent requests keep their order per vnode.
-    await Promise.all(
-      [...byVnode].map(([vnode, batch]) => (this.runners[vnode] as VnodeRunner).deliver(batch)),
-    );
+  private append(records: readonly IngestRecord[]): Promise<void> {
+    return this.options.transport.append(this.id, records);
   }
 
   private async tick(): Promise<void> {
@@ -193,15 +206,5 @@ export class FlowRuntime {
         );
       }
     }
-    await Promise.all(
-      this.runners.map((r) =>
-        r.tick(now).catch((err: unknown) => {
-          this.options.logger.warn(
-            { flow: this.id, vnode: r.vnode, err: String(err) },
-            'closed windows could not be written; they are emitted again on the next tick',
-          );
-        }),
-      ),
-    );
   }
 }

@@ -34,9 +34,15 @@ export class VnodeRunner {
     );
   }
 
-  /** Event time has reached `nowMs`: closed windows are emitted and written. */
-  tick(nowMs: number): Promise<void> {
-    return this.enqueue(() => this.pipeline.advance(nowMs));
+  /** Event time has reached `nowMs`: closed windows are emitted and written; answers how many. */
+  async tick(nowMs: number): Promise<number> {
+    let emitted = 0;
+    await this.enqueue(() => {
+      const outputs = this.pipeline.advance(nowMs);
+      emitted = outputs.out.length + outputs.overflow.length + outputs.err.length;
+      return outputs;
+    });
+    return emitted;
   }
 
   /** Waits for everything queued so far. */
