@@ -15,6 +15,8 @@ import {
   runCoordinator,
   type RunningCoordinator,
 } from '../control-plane/src/coordinator/run-coordinator';
+import { runWorker, type RunningWorker } from '../worker/src/runtime/run-worker';
+import { JoinRefusedError } from '../worker/src/runtime/worker-node';
 
 export interface ServerIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -34,12 +36,7 @@ export async function runServer(
 ): Promise<number> {
   const logger = makeLogger(config.logLevel, io.stdout);
   for (const w of warnings) logger.warn(w);
-  if (config.role === 'worker') {
-    logger.error(
-      'the worker role is not available in this release yet (it arrives with the worker runtime)',
-    );
-    return 1;
-  }
+  if (config.role === 'worker') return runWorkerRole(config, logger, io);
   const peers =
     config.role === 'standalone' ? [`${config.advertiseHost}:${config.clusterPort}`] : config.peers;
   if (config.role === 'standalone') {
@@ -69,6 +66,7 @@ export async function runServer(
         dynamodbTable: config.dynamodbTable,
         dynamodbCreateTable: config.dynamodbCreateTable,
         snapshotEvery: config.snapshotEvery,
+        workerTimeoutMs: config.workerTimeoutMs,
         version: packageVersion(),
       },
       logger,
@@ -89,8 +87,17 @@ export async function runServer(
       return configError ? 2 : 1;
     },
   );
+  const stopped = untilSignal(logger, io);
+  const code = await Promise.race([stopped, failed, startFailure]);
+  await running.stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+  logger.info({ code }, 'stopped');
+  return code;
+}
+
+/** Resolves 0 on the first SIGTERM or SIGINT; a second one, a second or more later, exits. */
+function untilSignal(logger: Logger, io: ServerIo): Promise<number> {
   let firstSignalAt: number | null = null;
-  const stopped = new Promise<number>((resolve) => {
+  return new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       // `npm run` passes a terminal's Ctrl-C on while the terminal sends it too: a repeat within
       // a second is the same request, not an operator insisting.
@@ -107,7 +114,42 @@ export async function runServer(
     io.process.on('SIGTERM', onSignal);
     io.process.on('SIGINT', onSignal);
   });
-  const code = await Promise.race([stopped, failed, startFailure]);
+}
+
+async function runWorkerRole(config: ServerConfig, logger: Logger, io: ServerIo): Promise<number> {
+  let running: RunningWorker;
+  try {
+    running = await runWorker(
+      {
+        nodeId: config.nodeId,
+        coordinators: config.coordinators,
+        host: config.host,
+        advertiseHost: config.advertiseHost,
+        apiPort: config.apiPort,
+        dataDir: config.dataDir,
+        clusterName: config.clusterName,
+        vnodes: config.vnodes,
+        redisUrl: config.redisUrl ?? 'redis://127.0.0.1:6379',
+        clusterSecret: config.clusterSecret,
+        apiToken: config.apiToken,
+        apiBodyLimit: config.apiBodyLimit,
+        workerTimeoutMs: config.workerTimeoutMs,
+        version: packageVersion(),
+      },
+      logger,
+    );
+  } catch (err) {
+    logger.fatal({ err }, 'could not start the worker');
+    return 1;
+  }
+  const startFailure = running.started.then(
+    () => new Promise<number>(() => {}),
+    (err: unknown) => {
+      logger.fatal({ err }, 'could not join the cluster');
+      return err instanceof JoinRefusedError ? 2 : 1;
+    },
+  );
+  const code = await Promise.race([untilSignal(logger, io), startFailure]);
   await running.stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
   logger.info({ code }, 'stopped');
   return code;

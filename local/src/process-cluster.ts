@@ -1,7 +1,7 @@
 /**
- * Coordinators as real child processes on loopback, each started through the CLI exactly as an
- * operator would (`tremor server run --coordinator --peers ...`), with its own ports, data dir and
- * log file. The end-to-end tests and benchmarks drive faults through it (kill -9, SIGSTOP and
+ * Coordinators and workers as real child processes on loopback, each started through the CLI
+ * exactly as an operator would (`tremor server run --coordinator --peers ...`, `tremor server run
+ * --worker --coordinators ...`), with its own ports, data dir and log file. The end-to-end tests and benchmarks drive faults through it (kill -9, SIGSTOP and
  * SIGCONT, restart, a wiped disk); it is the seed of `npm run local`.
  *
  * Every process is started detached in its own process group and killed with it, so nothing is
@@ -19,7 +19,8 @@ export const CLI = path.join(REPO, 'dist', 'cli', 'tremor.js');
 
 export type NodeProcessState = 'running' | 'paused' | 'stopped';
 
-export interface CoordinatorProcess {
+export interface NodeProcess {
+  readonly role: 'coordinator' | 'worker';
   readonly name: string;
   readonly clusterPort: number;
   readonly apiPort: number;
@@ -34,6 +35,9 @@ export interface CoordinatorProcess {
   exit: Promise<number | null> | null;
 }
 
+export type CoordinatorProcess = NodeProcess;
+export type WorkerProcess = NodeProcess;
+
 export interface ProcessClusterOptions {
   readonly clusterName?: string;
   readonly secret?: string;
@@ -42,10 +46,17 @@ export interface ProcessClusterOptions {
   readonly args?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly logLevel?: string;
+  /** The Redis every worker uses for event streams. */
+  readonly redisUrl?: string;
+  /** `--worker-timeout-ms` of every node. */
+  readonly workerTimeoutMs?: number;
+  /** Extra flags for every worker. */
+  readonly workerArgs?: readonly string[];
 }
 
 export class ProcessCluster {
   readonly coordinators: CoordinatorProcess[] = [];
+  readonly workers: WorkerProcess[] = [];
   private root = '';
   private readonly logs: WriteStream[] = [];
   private readonly usedPorts = new Set<number>();
@@ -76,6 +87,7 @@ export class ProcessCluster {
     const name = `c${this.coordinators.length + 1}`;
     const dataDir = path.join(this.root, name);
     const c: CoordinatorProcess = {
+      role: 'coordinator',
       name,
       clusterPort,
       apiPort,
@@ -94,6 +106,32 @@ export class ProcessCluster {
     return c;
   }
 
+  /** Allocates the API port and data dir of one more worker (named w1, w2, ...). */
+  async defineWorker(): Promise<WorkerProcess> {
+    if (this.root === '') this.root = await mkdtemp(path.join(os.tmpdir(), 'tremor-cluster-'));
+    const apiPort = await this.uniquePort();
+    const name = `w${this.workers.length + 1}`;
+    const dataDir = path.join(this.root, name);
+    const w: WorkerProcess = {
+      role: 'worker',
+      name,
+      clusterPort: 0,
+      apiPort,
+      address: '',
+      api: `http://127.0.0.1:${apiPort}`,
+      dataDir,
+      logFile: path.join(this.root, `${name}.log`),
+      extraArgs: [],
+      env: {},
+      child: null,
+      state: 'stopped',
+      exit: null,
+    };
+    this.workers.push(w);
+    await mkdir(dataDir, { recursive: true });
+    return w;
+  }
+
   /**
    * A free port none of this cluster's nodes was given: the OS may hand a just-closed probe port
    * out again, and two nodes on one port make one of them fail to start.
@@ -108,8 +146,9 @@ export class ProcessCluster {
     }
   }
 
-  /** The flags a coordinator is started with; `peers` defaults to every defined coordinator. */
-  args(c: CoordinatorProcess, peers?: readonly string[]): string[] {
+  /** The flags a node is started with; a coordinator's `peers` default to every coordinator. */
+  args(c: NodeProcess, peers?: readonly string[]): string[] {
+    if (c.role === 'worker') return this.workerArgs(c);
     const list = peers ?? this.coordinators.map((x) => x.address);
     return [
       'server',
@@ -127,6 +166,40 @@ export class ProcessCluster {
       String(c.apiPort),
       '--data-dir',
       c.dataDir,
+      ...this.common(),
+      ...(this.opts.args ?? []),
+      ...c.extraArgs,
+    ];
+  }
+
+  private workerArgs(w: WorkerProcess): string[] {
+    return [
+      'server',
+      'run',
+      '--worker',
+      '--coordinators',
+      this.coordinators.map((x) => x.address).join(','),
+      '--host',
+      '127.0.0.1',
+      '--advertise-host',
+      '127.0.0.1',
+      '--api-port',
+      String(w.apiPort),
+      '--data-dir',
+      w.dataDir,
+      '--node-id',
+      w.name,
+      '--redis-url',
+      this.opts.redisUrl ?? 'redis://127.0.0.1:6379',
+      ...this.common(),
+      ...(this.opts.workerArgs ?? []),
+      ...w.extraArgs,
+    ];
+  }
+
+  /** Flags every node shares: the cluster's name, vnodes, secret, timeouts, log level. */
+  private common(): string[] {
+    return [
       '--cluster-name',
       this.opts.clusterName ?? 'e2e',
       '--no-of-vnodes',
@@ -134,8 +207,9 @@ export class ProcessCluster {
       '--log-level',
       this.opts.logLevel ?? 'info',
       ...(this.opts.secret === undefined ? [] : ['--cluster-secret', this.opts.secret]),
-      ...(this.opts.args ?? []),
-      ...c.extraArgs,
+      ...(this.opts.workerTimeoutMs === undefined
+        ? []
+        : ['--worker-timeout-ms', String(this.opts.workerTimeoutMs)]),
     ];
   }
 
@@ -205,7 +279,7 @@ export class ProcessCluster {
   /** The tail of every log, for a failing test's message. */
   async logTails(lines = 30): Promise<string> {
     const parts = await Promise.all(
-      this.coordinators.map(async (c) => {
+      [...this.coordinators, ...this.workers].map(async (c) => {
         const text = (await this.log(c)).trimEnd().split('\n').slice(-lines).join('\n');
         return `--- ${c.name} (${c.address}, ${c.api}) ---\n${text}`;
       }),
@@ -214,7 +288,7 @@ export class ProcessCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.coordinators.map((c) => this.kill(c, 'SIGKILL')));
+    await Promise.all([...this.workers, ...this.coordinators].map((c) => this.kill(c, 'SIGKILL')));
     for (const l of this.logs) l.end();
     if (this.root !== '' && !process.env.E2E_KEEP_DIRS) {
       await rm(this.root, { recursive: true, force: true });

@@ -12,9 +12,30 @@ import type { Entry, Snapshot } from '../raft/types';
 
 export class ClusterStateMachine implements StateMachine {
   private current: ClusterState = createClusterState();
+  private viewRevisionValue = 0;
+  private readonly viewListeners = new Set<() => void>();
 
   get state(): ClusterState {
     return this.current;
+  }
+
+  /**
+   * The revision of the last change workers care about (flows, workers, vnodes; not KV), so a
+   * KV write does not wake every worker's watch.
+   */
+  get viewRevision(): number {
+    return this.viewRevisionValue;
+  }
+
+  /** Called after every change of `viewRevision`; answers a function that unsubscribes. */
+  onViewChange(listener: () => void): () => void {
+    this.viewListeners.add(listener);
+    return () => this.viewListeners.delete(listener);
+  }
+
+  private viewChanged(revision: number): void {
+    this.viewRevisionValue = revision;
+    for (const listener of [...this.viewListeners]) listener();
   }
 
   apply(entry: Entry): ApplyResult | null {
@@ -27,7 +48,9 @@ export class ClusterStateMachine implements StateMachine {
       advanceRevision(this.current, entry.index);
       return decoded;
     }
-    return apply(this.current, decoded.command, entry.index);
+    const result = apply(this.current, decoded.command, entry.index);
+    if (result.ok && !decoded.command.kind.startsWith('kv.')) this.viewChanged(entry.index);
+    return result;
   }
 
   snapshot(): Uint8Array {
@@ -44,5 +67,6 @@ export class ClusterStateMachine implements StateMachine {
       );
     }
     if (s.data.length === 0) this.current.appliedRevision = s.meta.index;
+    this.viewChanged(this.current.appliedRevision);
   }
 }

@@ -43,6 +43,8 @@ import { decideFormation } from './formation';
 import { SNAPSHOT_CHUNK_TOPIC, SnapshotAssembler, needsChunks, toChunks } from './snapshot-chunks';
 import { baseNodeId, newIncarnationId, readIdentity, writeIdentity } from './identity';
 import { MembershipManager } from './membership-manager';
+import { WORKER_METHODS, WorkerControl } from './worker-control';
+import { WorkerSupervisor } from './worker-supervisor';
 import {
   CommandTooLargeError,
   MAX_COMMAND_BYTES,
@@ -79,6 +81,8 @@ export interface CoordinatorNodeOptions {
   readonly storage?: RaftStorage;
   /** The Raft host failed (a disk write or sync): the process must restart from its disk. */
   readonly onFatal?: (err: unknown) => void;
+  /** A worker silent this long is declared dead (`--worker-timeout-ms`); default 2,000. */
+  readonly workerTimeoutMs?: number;
 }
 
 export type CoordinatorNodeState = 'created' | 'forming' | 'running' | 'stopped';
@@ -102,10 +106,28 @@ export class CoordinatorNode implements CoordinatorService {
   private lastJoinLog = 0;
   private snapshotSends = 0;
   private readonly snapshotAssembler = new SnapshotAssembler();
+  private readonly supervisor: WorkerSupervisor;
+  private readonly workerControl: WorkerControl;
 
   constructor(readonly opts: CoordinatorNodeOptions) {
     this.raftId = opts.nodeId;
     this.peers = [...new Set([...opts.peers, opts.advertiseAddress])].sort();
+    const isLeader = (): boolean => this.host?.node.role === 'leader';
+    this.supervisor = new WorkerSupervisor({
+      state: () => this.machine.state,
+      viewRevision: () => this.machine.viewRevision,
+      isLeader,
+      propose: (cmd) => this.propose(cmd),
+      clock: Date.now,
+      workerTimeoutMs: opts.workerTimeoutMs ?? 2_000,
+      logger: opts.logger,
+    });
+    this.workerControl = new WorkerControl({
+      machine: this.machine,
+      supervisor: this.supervisor,
+      leader: () => ({ isLeader: isLeader(), leader: this.host?.node.leader ?? null }),
+      propose: (cmd) => this.propose(cmd),
+    });
   }
 
   get nodeId(): string {
@@ -184,11 +206,13 @@ export class CoordinatorNode implements CoordinatorService {
     if (this.stateValue !== 'forming') return;
     this.startHost(persisted);
     this.stateValue = 'running';
+    this.supervisor.start();
   }
 
   async stop(): Promise<void> {
     if (this.stateValue === 'stopped') return;
     this.stateValue = 'stopped';
+    this.supervisor.stop();
     if (this.joinTimer) clearInterval(this.joinTimer);
     this.manager?.stop();
     await this.host?.stop();
@@ -459,6 +483,7 @@ export class CoordinatorNode implements CoordinatorService {
           return Promise.reject(new Error('malformed register request'));
         return this.onRegister(body.raftId, body.address, body.api);
       default:
+        if (WORKER_METHODS.has(method)) return this.workerControl.handle(method, body);
         return Promise.reject(new Error(`unknown method ${method}`));
     }
   }

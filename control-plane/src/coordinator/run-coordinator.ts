@@ -32,6 +32,7 @@ export interface CoordinatorRunConfig {
   readonly dynamodbTable: string;
   readonly dynamodbCreateTable: boolean;
   readonly snapshotEvery: number;
+  readonly workerTimeoutMs: number;
   readonly version: string;
 }
 
@@ -65,6 +66,7 @@ export async function runCoordinator(
     snapshotEvery: cfg.snapshotEvery,
     logger: logger.child({ component: 'coordinator' }),
     onFatal,
+    workerTimeoutMs: cfg.workerTimeoutMs,
   });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
