@@ -69,8 +69,12 @@ export interface WorkerView {
     readonly status: FlowStatus;
     readonly revision: number;
   }[];
-  /** Indexed by vnode. */
-  readonly vnodes: readonly { readonly owner: string | null; readonly epoch: number }[];
+  /** Indexed by vnode; `previous` is the owner before the current one. */
+  readonly vnodes: readonly {
+    readonly owner: string | null;
+    readonly epoch: number;
+    readonly previous: string | null;
+  }[];
   readonly workers: readonly { readonly id: string; readonly state: WorkerStatus }[];
   /** Where a worker sends API requests it does not serve itself (the one answering is the leader). */
   readonly coordinators: readonly { readonly id: string; readonly api: string }[];

@@ -13,7 +13,11 @@ export function buildWorkerView(state: ReadonlyClusterState, revision: number): 
       status: f.status,
       revision: f.revision,
     })),
-    vnodes: state.vnodes.map((v) => ({ owner: v.owner, epoch: v.epoch })),
+    vnodes: state.vnodes.map((v) => ({
+      owner: v.owner,
+      epoch: v.epoch,
+      previous: v.previousOwners[0] ?? null,
+    })),
     workers: listWorkers(state).map((w) => ({ id: w.id, state: w.state })),
     coordinators: listCoordinators(state).map((c) => ({ id: c.id, api: c.api })),
   };

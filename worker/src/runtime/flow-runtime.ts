@@ -35,6 +35,9 @@ export interface FlowRuntimeOptions extends SinkContext {
   readonly consumer?: Pick<VnodeConsumerOptions, 'batch' | 'retryMs'>;
 }
 
+/** How long a new owner waits for a live former owner to hand a vnode off. */
+export const HANDOFF_WAIT_MS = 5_000;
+
 export type FlowRuntimeState = 'created' | 'running' | 'stopping' | 'stopped';
 
 interface Generator {
@@ -83,9 +86,13 @@ export class FlowRuntime {
 
   /**
    * The vnodes this worker owns now (vnode → epoch): consumers start for new ones, stop (their
-   * batch in hand finished and acknowledged) for those gone, and restart at a new epoch.
+   * batch in hand finished and acknowledged) for those gone, and restart at a new epoch. For the
+   * vnodes in `planned` the former owner is alive: their consumers wait for its release first.
    */
-  async own(owned: ReadonlyMap<number, number>): Promise<void> {
+  async own(
+    owned: ReadonlyMap<number, number>,
+    planned: ReadonlySet<number> = new Set(),
+  ): Promise<void> {
     const stopping: Promise<void>[] = [];
     for (const [vnode, consumer] of this.consumers) {
       if (owned.get(vnode) === consumer.epoch && consumer.state !== 'fenced') continue;
@@ -107,6 +114,7 @@ export class FlowRuntime {
         logger: this.options.logger,
         counters: this.options.counters ?? null,
         tickMs: this.options.tickMs,
+        awaitReleaseMs: planned.has(vnode) ? HANDOFF_WAIT_MS : 0,
         ...this.options.consumer,
       });
       this.consumers.set(vnode, consumer);

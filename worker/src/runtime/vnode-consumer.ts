@@ -8,6 +8,10 @@
  *   starting ──▶ running ──▶ stopping ──▶ stopped      (stop: the batch in hand is finished)
  *       └──────────┴──▶ fenced                          (a newer epoch holds the vnode)
  *
+ * A planned stop (the vnode moves to a live worker, or this worker leaves) finishes the batch in
+ * hand, acknowledges it and releases the vnode, and the next owner waits for that release before
+ * it reads: nothing is lost and nothing is delivered twice.
+ *
  * A batch whose sink write fails is undone in the pipeline (VnodeRunner) and tried again after a
  * pause, for as long as it takes: its events stay unacknowledged in the stream meanwhile, so a
  * crash loses nothing, and ingest answers 503 once the backlog reaches its bound.
@@ -39,6 +43,8 @@ export interface VnodeConsumerOptions {
   readonly tickMs?: number;
   /** Pause before a failed batch is tried again; default 500 ms, doubling up to 5 s. */
   readonly retryMs?: number;
+  /** A planned move: wait up to this long for the former owner's release (no duplicates). */
+  readonly awaitReleaseMs?: number;
 }
 
 export class VnodeConsumer {
@@ -91,7 +97,7 @@ export class VnodeConsumer {
     const { transport, flow, vnode, epoch, worker } = this.options;
     try {
       const lease = await this.retrying('take the vnode', () =>
-        transport.acquire(flow.id, vnode, worker, epoch),
+        transport.acquire(flow.id, vnode, worker, epoch, this.options.awaitReleaseMs ?? 0),
       );
       if (lease === null) return;
       this.lease = lease;
@@ -100,6 +106,9 @@ export class VnodeConsumer {
       }
       if (this.stateValue === 'starting') this.stateValue = 'running';
       await this.consume(lease);
+      // A planned stop: everything read was acknowledged; the next owner may start at once.
+      if (this.stateValue === 'stopping')
+        await this.retrying('release', () => lease.release(), true);
     } catch (err) {
       if (!(err instanceof FencedError)) throw err;
       this.stateValue = 'fenced';

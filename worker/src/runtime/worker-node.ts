@@ -204,10 +204,7 @@ export class WorkerNode {
         1_000,
         1_000,
       );
-      if (
-        answer.ok &&
-        (answer.state === 'dead' || answer.state === 'left' || answer.state === 'unknown')
-      ) {
+      if (answer.ok && (answer.state === 'dead' || answer.state === 'unknown')) {
         this.needsJoin = this.stateValue === 'running';
       }
     } catch {
@@ -257,16 +254,22 @@ export class WorkerNode {
   private async reconcile(view: WorkerView): Promise<void> {
     if (this.stateValue === 'stopped') return;
     const me = view.workers.find((w) => w.id === this.id);
-    if (
-      this.stateValue === 'running' &&
-      (me === undefined || me.state === 'dead' || me.state === 'left')
-    ) {
+    // Declared dead (or forgotten): join again. Drained (`left`): stay idle until restarted.
+    if (this.stateValue === 'running' && (me === undefined || me.state === 'dead')) {
       this.needsJoin = true;
     }
     const owned = new Map<number, number>();
-    if (!this.needsJoin) {
+    const planned = new Set<number>();
+    const live = new Set(
+      view.workers.filter((w) => w.state === 'alive' || w.state === 'draining').map((w) => w.id),
+    );
+    if (!this.needsJoin && me?.state !== 'left') {
       view.vnodes.forEach((v, vnode) => {
-        if (v.owner === this.id) owned.set(vnode, v.epoch);
+        if (v.owner !== this.id) return;
+        owned.set(vnode, v.epoch);
+        // Moved from a live worker: it hands the vnode off; wait for that rather than fence it.
+        if (v.previous !== null && v.previous !== this.id && live.has(v.previous))
+          planned.add(vnode);
       });
     }
     const wanted = new Set(view.flows.map((f) => f.id));
@@ -296,7 +299,9 @@ export class WorkerNode {
         this.running.set(flow.id, flow.revision);
         this.options.logger.info({ flow: flow.id, revision: flow.revision }, 'flow running');
       }
-      await this.options.flows.get(flow.id)?.own(flow.status === 'running' ? owned : new Map());
+      await this.options.flows
+        .get(flow.id)
+        ?.own(flow.status === 'running' ? owned : new Map(), planned);
     }
   }
 

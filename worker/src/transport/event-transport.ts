@@ -25,8 +25,18 @@ export interface EventTransport {
   /**
    * Takes vnode `vnode` of `flow` for `owner` at `epoch`. Rejects with FencedError when a newer
    * epoch holds it already. Taking it again at the same epoch (a restart) is allowed.
+   *
+   * `awaitReleaseMs` (a planned move: the former owner is alive): first waits up to that long for
+   * the former owner to release the vnode after its last acknowledgement, so nothing it wrote is
+   * replayed (no duplicates). Past the wait it takes the vnode anyway, fencing the former owner.
    */
-  acquire(flow: string, vnode: number, owner: string, epoch: number): Promise<VnodeLease>;
+  acquire(
+    flow: string,
+    vnode: number,
+    owner: string,
+    epoch: number,
+    awaitReleaseMs?: number,
+  ): Promise<VnodeLease>;
   /** Events appended to the vnode and not yet acknowledged. */
   backlog(flow: string, vnode: number): Promise<number>;
   /** Forgets a deleted flow's streams, checkpoints and counters. */
@@ -67,6 +77,11 @@ export interface VnodeLease {
    * (windows closed by time).
    */
   commit(entries: readonly DeliveredEntry[], state: Json): Promise<void>;
+  /**
+   * A planned hand-off, after the last commit: tells the next owner it may start now. Does
+   * nothing once a newer epoch holds the vnode.
+   */
+  release(): Promise<void>;
   /** Stops using the lease (the vnode moved away, or the worker stops); acknowledges nothing. */
   close(): void;
 }

@@ -73,12 +73,51 @@ async function post(w: WorkerProcess, events: unknown[]): Promise<number> {
   return a.status;
 }
 
-async function delivered(): Promise<Set<number>> {
+/** Every id in the sink stream, in order, repeats included. */
+async function deliveredIds(): Promise<number[]> {
   const entries = await client.xrange('out:e2e', '-', '+');
-  return new Set(entries.map(([, f]) => (JSON.parse(f[1] as string) as { id: number }).id));
+  return entries.map(([, f]) => (JSON.parse(f[1] as string) as { id: number }).id);
 }
 
-it('spreads vnodes over workers, delivers events, and moves vnodes when a worker dies', async () => {
+async function delivered(): Promise<Set<number>> {
+  return new Set(await deliveredIds());
+}
+
+const FLOW = {
+  id: 'e2e',
+  sources: [{ id: 'in', kind: 'http' }],
+  distribution: { strategy: 'hash', key: 'event.key' },
+  pipeline: [{ map: '{"id": event.id, "key": event.key, "vnode": meta.vnode}' }],
+  sinks: [{ id: 'out', kind: 'redis-stream', config: { stream: 'out:e2e' } }],
+};
+
+let accepted: Set<number>;
+
+/** Posts `n` events with ids from `from` to `w` until it answers 202 (404 until it runs the flow). */
+async function send(w: WorkerProcess, from: number, n: number): Promise<void> {
+  const events = Array.from({ length: n }, (_, i) => ({
+    id: from + i,
+    key: `k${(from + i) % 37}`,
+  }));
+  await withLogs(
+    until(`${w.name} accepting events`, 30_000, async () => (await post(w, events)) === 202),
+  );
+  for (const e of events) accepted.add(e.id);
+}
+
+async function allAcceptedDelivered(what: string): Promise<void> {
+  await withLogs(
+    until(what, 30_000, async () => {
+      const got = await delivered();
+      return [...accepted].every((id) => got.has(id));
+    }),
+  );
+}
+
+/** 3 coordinators and `n` workers, the flow stored, the vnodes balanced over the workers. */
+async function setup(n: number): Promise<{ api: string; workers: WorkerProcess[] }> {
+  await client.flushall();
+  accepted = new Set();
   cluster = new ProcessCluster({
     vnodes: VNODES,
     redisUrl: redis.url,
@@ -87,44 +126,30 @@ it('spreads vnodes over workers, delivers events, and moves vnodes when a worker
   });
   const coordinators = await cluster.define(3);
   for (const c of coordinators) cluster.start(c);
-  const [w1, w2] = [await cluster.defineWorker(), await cluster.defineWorker()];
-  cluster.start(w1);
-  cluster.start(w2);
+  const workers: WorkerProcess[] = [];
+  for (let i = 0; i < n; i++) workers.push(await cluster.defineWorker());
+  for (const w of workers) cluster.start(w);
   const api = (coordinators[0] as { api: string }).api;
-  await balancedOver(api, ['w1', 'w2']);
-
-  const flow = {
-    id: 'e2e',
-    sources: [{ id: 'in', kind: 'http' }],
-    distribution: { strategy: 'hash', key: 'event.key' },
-    pipeline: [{ map: '{"id": event.id, "key": event.key, "vnode": meta.vnode}' }],
-    sinks: [{ id: 'out', kind: 'redis-stream', config: { stream: 'out:e2e' } }],
-  };
+  await balancedOver(
+    api,
+    workers.map((w) => w.name),
+  );
   // 503 while the coordinators still learn where the leader's API is: retried.
   await withLogs(
     until('the flow stored', 20_000, async () => {
-      const a = await tryCall(api, 'PUT', '/v1/flows/e2e', flow);
+      const a = await tryCall(api, 'PUT', '/v1/flows/e2e', FLOW);
       return a.status === 201 || a.status === 200;
     }),
   );
+  return { api, workers };
+}
 
-  // Events to both workers; a worker answers 404 until it runs the flow, so post until 202.
-  const accepted = new Set<number>();
-  const send = async (w: WorkerProcess, from: number, n: number) => {
-    const events = Array.from({ length: n }, (_, i) => ({
-      id: from + i,
-      key: `k${(from + i) % 37}`,
-    }));
-    await withLogs(
-      until(`${w.name} accepting events`, 30_000, async () => (await post(w, events)) === 202),
-    );
-    for (const e of events) accepted.add(e.id);
-  };
+it('spreads vnodes over workers, delivers events, and moves vnodes when a worker dies', async () => {
+  const { api, workers } = await setup(2);
+  const [w1, w2] = workers as [WorkerProcess, WorkerProcess];
   await send(w1, 0, 100);
   await send(w2, 100, 100);
-  await withLogs(
-    until('the first 200 events in the sink', 30_000, async () => (await delivered()).size === 200),
-  );
+  await allAcceptedDelivered('the first 200 events in the sink');
 
   // Ingest is for workers: a coordinator answers 421.
   expect((await tryCall(api, 'POST', '/v1/flows/e2e/sources/in/events', { id: -1 })).status).toBe(
@@ -135,21 +160,66 @@ it('spreads vnodes over workers, delivers events, and moves vnodes when a worker
   await cluster.kill(w2, 'SIGKILL');
   await send(w1, 200, 100);
   await balancedOver(api, ['w1']);
-  await withLogs(
-    until('every accepted event in the sink', 30_000, async () => {
-      const got = await delivered();
-      return [...accepted].every((id) => got.has(id));
-    }),
-  );
+  await allAcceptedDelivered('every accepted event after the kill');
 
   // w2 comes back and gets vnodes again.
   cluster.start(w2);
   await balancedOver(api, ['w1', 'w2']);
   await send(w2, 300, 100);
+  await allAcceptedDelivered('the events sent after the return');
+});
+
+it('a worker stopped with SIGTERM hands its vnodes off: nothing lost, nothing twice', async () => {
+  const { api, workers } = await setup(2);
+  const [w1, w2] = workers as [WorkerProcess, WorkerProcess];
+  await send(w1, 0, 200);
+  await send(w2, 200, 200);
+  // Stop w2 while its vnodes may still have events to read; keep sending to w1 meanwhile.
+  const stopping = cluster.kill(w2, 'SIGTERM', 20_000);
+  for (let k = 0; k < 5; k++) await send(w1, 400 + k * 50, 50);
+  await stopping;
+  expect(await w2.exit).toBe(0);
+  await balancedOver(api, ['w1']);
+  await allAcceptedDelivered('every accepted event after the hand-off');
+  const ids = await deliveredIds();
+  expect(ids.length).toBe(new Set(ids).size);
+});
+
+it('a drained worker gives its vnodes away and stays out until restarted', async () => {
+  const { api, workers } = await setup(2);
+  const [w1, w2] = workers as [WorkerProcess, WorkerProcess];
+  await send(w2, 0, 100);
+  expect((await tryCall(api, 'POST', '/v1/cluster/workers/w2/drain')).status).toBe(202);
+  await balancedOver(api, ['w1']);
   await withLogs(
-    until('the events sent after the return', 30_000, async () => {
-      const got = await delivered();
-      return [...accepted].every((id) => got.has(id));
+    until('w2 left', 20_000, async () => {
+      const a = await tryCall(api, 'GET', '/v1/cluster');
+      if (a.status !== 200) return false;
+      const rows = (a.body as { workers: { id: string; state: string }[] }).workers;
+      return rows.find((w) => w.id === 'w2')?.state === 'left';
     }),
   );
+  await send(w1, 100, 100);
+  await allAcceptedDelivered('every event after the drain');
+  const ids = await deliveredIds();
+  expect(ids.length).toBe(new Set(ids).size);
+  // Still running, it takes nothing back on its own.
+  await new Promise((r) => setTimeout(r, 2_000));
+  await balancedOver(api, ['w1']);
+  expect(w2.state).toBe('running');
+});
+
+it('a frozen worker declared dead cannot acknowledge once it resumes; it rejoins', async () => {
+  const { api, workers } = await setup(2);
+  const [w1, w2] = workers as [WorkerProcess, WorkerProcess];
+  await send(w2, 0, 100);
+  cluster.pause(w2);
+  await balancedOver(api, ['w1']);
+  await send(w1, 100, 100);
+  cluster.resume(w2);
+  await balancedOver(api, ['w1', 'w2']);
+  await send(w2, 200, 100);
+  await allAcceptedDelivered('every event around the freeze');
+  const log = await cluster.log(w2);
+  expect(log).toMatch(/declared dead; joining again|a newer owner holds it/);
 });

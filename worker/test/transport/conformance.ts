@@ -195,6 +195,39 @@ export function transportConformance(fixture: TransportFixture): void {
     }
   });
 
+  it('a planned move: the next owner waits for the release, and replays nothing', async () => {
+    const t = await open();
+    await t.append('f', [rec(0, 1), rec(0, 2)]);
+    const a = await t.acquire('f', 0, 'w1', 1);
+    const got = await readEvents(a, 2);
+    let taken = false;
+    const taking = t.acquire('f', 0, 'w2', 2, 10_000).then((lease) => {
+      taken = true;
+      return lease;
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(taken).toBe(false);
+    await a.commit(got, { last: 2 });
+    await a.release();
+    const b = await taking;
+    expect(b.checkpoint).toEqual({ state: { last: 2 }, epoch: 1 });
+    await t.append('f', [rec(0, 3)]);
+    expect(ns(await readEvents(b, 1))).toEqual([3]);
+  });
+
+  it('a holder that never releases is fenced once the wait is over', async () => {
+    const t = await open();
+    await t.append('f', [rec(0, 1)]);
+    const a = await t.acquire('f', 0, 'w1', 1);
+    const got = await readEvents(a, 1);
+    const b = await t.acquire('f', 0, 'w2', 2, 100);
+    expect(await rejection(a.commit(got, null))).toBeInstanceOf(FencedError);
+    await a.release(); // too late: changes nothing
+    expect(ns(await readEvents(b, 1))).toEqual([1]);
+    const c = await t.acquire('f', 0, 'w3', 3, 100);
+    expect(c.epoch).toBe(3);
+  });
+
   it('forgets a dropped flow', async () => {
     const t = await open();
     await t.append('f', [rec(0, 1), rec(1, 2)]);

@@ -30,6 +30,8 @@ class VnodeStream {
   nextSeq = 1;
   /** The highest epoch that took the vnode; -1 before any. */
   epoch = -1;
+  /** The last epoch whose owner handed the vnode off (planned move); -1 before any. */
+  released = -1;
   /** The last entry handed out as new (the group's last-delivered id). */
   lastDelivered = 0;
   /** Handed out, not acknowledged: seq → event count. */
@@ -103,12 +105,22 @@ export class MemoryTransport implements EventTransport {
     return Promise.resolve();
   }
 
-  acquire(flow: string, vnode: number, owner: string, epoch: number): Promise<VnodeLease> {
+  async acquire(
+    flow: string,
+    vnode: number,
+    owner: string,
+    epoch: number,
+    awaitReleaseMs = 0,
+  ): Promise<VnodeLease> {
     this.checkOpen();
     const s = this.stream(flow, vnode);
-    if (epoch < s.epoch) return Promise.reject(new FencedError(flow, vnode, epoch));
+    const deadline = Date.now() + awaitReleaseMs;
+    while (s.epoch >= 0 && s.epoch < epoch && s.released !== s.epoch && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (epoch < s.epoch) throw new FencedError(flow, vnode, epoch);
     s.epoch = epoch;
-    return Promise.resolve(new MemoryLease(s, flow, vnode, owner, epoch));
+    return new MemoryLease(s, flow, vnode, owner, epoch);
   }
 
   backlog(flow: string, vnode: number): Promise<number> {
@@ -177,6 +189,11 @@ class MemoryLease implements VnodeLease {
     }
     this.s.checkpoint = { state, epoch: this.epoch };
     this.s.trim();
+  }
+
+  release(): Promise<void> {
+    if (this.s.epoch === this.epoch) this.s.released = this.epoch;
+    return Promise.resolve();
   }
 
   close(): void {}

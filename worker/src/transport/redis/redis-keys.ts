@@ -15,6 +15,8 @@ export interface VnodeKeys {
   readonly backlog: string;
   /** JSON `{ state, epoch }`: operator state as of the last acknowledgement. */
   readonly checkpoint: string;
+  /** The last epoch whose owner handed the vnode off after its last acknowledgement. */
+  readonly released: string;
 }
 
 export function vnodeKeys(flow: string, vnode: number): VnodeKeys {
@@ -24,6 +26,7 @@ export function vnodeKeys(flow: string, vnode: number): VnodeKeys {
     epoch: `${tag}:epoch`,
     backlog: `${tag}:backlog`,
     checkpoint: `${tag}:checkpoint`,
+    released: `${tag}:released`,
   };
 }
 

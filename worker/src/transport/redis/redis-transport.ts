@@ -19,7 +19,7 @@ import {
   type VnodeLease,
 } from '../event-transport';
 import { OWNER_GROUP, vnodeKeys, type VnodeKeys } from './redis-keys';
-import { ACQUIRE, APPEND, COMMIT, READ } from './scripts';
+import { ACQUIRE, APPEND, COMMIT, READ, RELEASE } from './scripts';
 
 type Entries = [id: string, fields: string[] | null][];
 type ReadReply = [stream: string, entries: Entries][] | null;
@@ -29,6 +29,7 @@ interface Scripts {
   tremorAcquire(numKeys: number, ...args: (string | number)[]): Promise<string | null>;
   tremorRead(numKeys: number, ...args: (string | number)[]): Promise<ReadReply>;
   tremorCommit(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  tremorRelease(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
 type ScriptedRedis = Redis & Scripts;
@@ -67,8 +68,15 @@ export class RedisTransport implements EventTransport {
     }
   }
 
-  async acquire(flow: string, vnode: number, owner: string, epoch: number): Promise<VnodeLease> {
+  async acquire(
+    flow: string,
+    vnode: number,
+    owner: string,
+    epoch: number,
+    awaitReleaseMs = 0,
+  ): Promise<VnodeLease> {
     const k = vnodeKeys(flow, vnode);
+    await this.awaitRelease(k, epoch, awaitReleaseMs);
     let saved: string | null;
     try {
       saved = await this.redis.tremorAcquire(
@@ -91,6 +99,16 @@ export class RedisTransport implements EventTransport {
     return lease;
   }
 
+  /** Polls until the vnode's holder released it, nobody held it, or `ms` passed. */
+  private async awaitRelease(k: VnodeKeys, epoch: number, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const [held, released] = await this.redis.mget(k.epoch, k.released);
+      if (held === null || Number(held) >= epoch || held === released) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   async backlog(flow: string, vnode: number): Promise<number> {
     return Number((await this.redis.get(vnodeKeys(flow, vnode).backlog)) ?? 0);
   }
@@ -99,7 +117,7 @@ export class RedisTransport implements EventTransport {
     const pipeline = this.redis.pipeline();
     for (let v = 0; v < vnodeCount; v++) {
       const k = vnodeKeys(flow, v);
-      pipeline.del(k.events, k.epoch, k.backlog, k.checkpoint);
+      pipeline.del(k.events, k.epoch, k.backlog, k.checkpoint, k.released);
     }
     await pipeline.exec();
   }
@@ -155,6 +173,10 @@ class RedisLease implements VnodeLease {
     } catch (err) {
       throw fenced(err, this.flow, this.vnode, this.epoch);
     }
+  }
+
+  async release(): Promise<void> {
+    await this.redis.tremorRelease(2, this.keys.epoch, this.keys.released, this.epoch);
   }
 
   close(): void {
@@ -214,6 +236,7 @@ function withScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand('tremorAcquire', { lua: ACQUIRE });
   redis.defineCommand('tremorRead', { lua: READ });
   redis.defineCommand('tremorCommit', { lua: COMMIT });
+  redis.defineCommand('tremorRelease', { lua: RELEASE });
   return redis as ScriptedRedis;
 }
 

@@ -93,3 +93,16 @@ if last ~= nil then
 end
 return acked
 `;
+
+/**
+ * release: a planned hand-off after the owner's last commit; ignored once a newer epoch holds
+ * the vnode.
+ * KEYS: epoch, released
+ * ARGV: epoch
+ * Result: 1 when released, 0 when fenced.
+ */
+export const RELEASE = `
+if tonumber(redis.call('GET', KEYS[1]) or '-1') ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+return 1
+`;
