@@ -73,17 +73,18 @@ for (let done = 0; done < 500_000; done += BATCH) warm.process(batchAt(done));
 const ROUNDS = 3;
 const rates: number[] = [];
 let out = 0;
-let seconds = 0;
+// The load average says whether something else ran on the machine meanwhile.
+const loadBefore = os.loadavg()[0] ?? 0;
 for (let round = 0; round < ROUNDS; round++) {
   const pipeline = new VnodePipeline(spec.value, 0);
   out = 0;
   const t0 = performance.now();
   for (let done = 0; done < EVENTS; done += BATCH)
     out += pipeline.process(batchAt(done)).out.length;
-  seconds = (performance.now() - t0) / 1000;
-  rates.push(Math.round(EVENTS / seconds));
+  rates.push(Math.round(EVENTS / ((performance.now() - t0) / 1000)));
 }
 const perSecond = [...rates].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)] as number;
+const seconds = EVENTS / perSecond;
 const result = {
   date: new Date().toISOString(),
   node: process.version,
@@ -97,6 +98,7 @@ const result = {
   eventsPerSecond: perSecond,
   rounds: rates,
   target: 1_000_000,
+  loadAverage1m: { before: loadBefore, after: os.loadavg()[0] ?? 0 },
 };
 mkdirSync(path.join(__dirname, '..', 'bench', 'results'), { recursive: true });
 writeFileSync(
@@ -104,5 +106,5 @@ writeFileSync(
   JSON.stringify(result, null, 2) + '\n',
 );
 console.log(
-  `${perSecond} events/s, the median of ${rates.join(', ')} (rounds of ${EVENTS} events of ${bytes} bytes; ${out} out per round)`,
+  `${perSecond} events/s, the median of ${rates.join(', ')} (rounds of ${EVENTS} events of ${bytes} bytes; ${out} out per round; 1-minute load ${result.loadAverage1m.before.toFixed(2)} before, ${result.loadAverage1m.after.toFixed(2)} after)`,
 );

@@ -47,11 +47,14 @@ export class NotJsonError extends Error {
 
 export function fromCel(value: unknown): Json {
   switch (typeof value) {
-    case 'bigint':
-      if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    case 'bigint': {
+      // Beyond the safe range, the conversion lands on an unsafe number too (2^53 + 1 on 2^53).
+      const n = Number(value);
+      if (!Number.isSafeInteger(n)) {
         throw new NotJsonError(`the integer ${value}, beyond what JSON numbers hold exactly`);
       }
-      return Number(value);
+      return n;
+    }
     case 'number':
       if (!Number.isFinite(value)) throw new NotJsonError(String(value));
       return value;
@@ -75,13 +78,17 @@ export function fromCel(value: unknown): Json {
         if (proto !== null)
           throw new NotJsonError(`a ${obj.constructor?.name ?? 'non-JSON'} value`);
       }
-      const out: Record<string, Json> = {};
-      for (const k in obj) {
-        if (!Object.hasOwn(obj, k)) continue;
-        if (k === '__proto__') setOwn(out, k, fromCel(obj[k]));
-        else out[k] = fromCel(obj[k]);
+      // A copy (CEL may hand back the event's own objects), then the values that change replaced:
+      // cloning keeps the object's shape, where adding key after key builds one per object.
+      const out: Record<string, unknown> = { ...obj };
+      for (const k in out) {
+        if (!Object.hasOwn(out, k)) continue;
+        const v = out[k];
+        if (typeof v === 'string' || typeof v === 'boolean') continue;
+        const j = fromCel(v);
+        if (j !== v) setOwn(out, k, j);
       }
-      return out;
+      return out as Json;
     }
     default:
       throw new NotJsonError(`a ${typeof value}`);
@@ -89,7 +96,7 @@ export function fromCel(value: unknown): Json {
 }
 
 /** `out[k] = v`, except that a key `__proto__` (valid JSON) stays a key instead of a prototype. */
-function setOwn(out: Record<string, unknown>, k: string, v: unknown): void {
+export function setOwn(out: Record<string, unknown>, k: string, v: unknown): void {
   if (k === '__proto__') {
     Object.defineProperty(out, k, {
       value: v,

@@ -4,54 +4,30 @@
  * `ExpressionFailure` that the runner sends to port `err` (CONTRACT §4), with the reason.
  */
 import { CEL } from '../../../../control-plane/src/flow-spec';
-import { fromCel, toCel, type Json } from './cel-values';
+import type { CelContext } from './cel-context';
+import { fromCel, type Json } from './cel-values';
+import { readsOf } from './expression-reads';
 
-/** What an expression sees of the event's origin (CONTRACT §4). */
-export interface EventMeta {
-  readonly vnode: number;
-  readonly worker: string;
-  readonly flow: string;
-  /** Milliseconds, stamped once by the source that accepted the event. */
-  readonly ingest_ts: number;
-}
+export { CelContext, celContext, type EventMeta } from './cel-context';
 
 export type Evaluation =
   { readonly ok: true; readonly value: Json } | { readonly ok: false; readonly error: string };
-
-/** An event and its meta converted to CEL values once, for every expression of the pipeline. */
-export interface CelContext {
-  readonly event: unknown;
-  readonly meta: unknown;
-}
-
-export function celContext(event: Json, meta: EventMeta): CelContext {
-  // The meta has a known shape: converted field by field, without the generic walk.
-  return {
-    event: toCel(event),
-    meta: {
-      vnode: BigInt(meta.vnode),
-      worker: meta.worker,
-      flow: meta.flow,
-      ingest_ts: BigInt(meta.ingest_ts),
-    },
-  };
-}
 
 export interface Expression {
   readonly source: string;
   evaluate(context: CelContext): Evaluation;
 }
 
-type Compiled = (context: Record<string, unknown>) => unknown;
-
 /** Throws on a syntax error: flows are validated before they reach a worker. */
 export function compileExpression(source: string): Expression {
-  const run = CEL.parse(source) as unknown as Compiled;
+  const run = CEL.parse(source);
+  const reads = readsOf(run.ast);
   return {
     source,
     evaluate(context) {
       try {
-        return { ok: true, value: fromCel(run(context as unknown as Record<string, unknown>)) };
+        const value: unknown = run(context.variablesFor(reads));
+        return { ok: true, value: fromCel(value) };
       } catch (err) {
         const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
         return { ok: false, error: message };

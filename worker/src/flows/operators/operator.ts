@@ -21,7 +21,7 @@ export class PipelineEvent {
     readonly error?: string,
   ) {}
 
-  /** The event as CEL sees it, converted once however many expressions read it. */
+  /** The event as CEL sees it: each part converted once, when an expression first reads it. */
   context(): CelContext {
     this.cel ??= celContext(this.data, this.meta);
     return this.cel;
