@@ -44,6 +44,7 @@ import { SNAPSHOT_CHUNK_TOPIC, SnapshotAssembler, needsChunks, toChunks } from '
 import { baseNodeId, newIncarnationId, readIdentity, writeIdentity } from './identity';
 import { MembershipManager } from './membership-manager';
 import { WORKER_METHODS, WorkerControl } from './worker-control';
+import type { WorkerReport } from './worker-rpc';
 import { WorkerSupervisor } from './worker-supervisor';
 import {
   CommandTooLargeError,
@@ -273,6 +274,10 @@ export class CoordinatorNode implements CoordinatorService {
     if (bytes.length > MAX_COMMAND_BYTES) throw new CommandTooLargeError(bytes.length);
     const result = await this.withTimeout(host.propose(bytes));
     return result as ApplyResult<C['kind']>;
+  }
+
+  workerReports(): ReadonlyMap<string, WorkerReport> {
+    return this.supervisor.reports();
   }
 
   async linearizableRead(): Promise<ReadonlyClusterState> {

@@ -10,6 +10,7 @@
  */
 import type { ApplyResult, Command } from '../cluster-state/commands';
 import type { ReadonlyClusterState } from '../cluster-state/state';
+import type { WorkerReport } from './worker-rpc';
 
 export interface LeaderRef {
   readonly id: string;
@@ -122,4 +123,10 @@ export interface CoordinatorService {
   removeCoordinator(id: string): Promise<void>;
   /** Hand leadership to `to`, or to the most caught-up voter when null. */
   transferLeader(to: string | null): Promise<{ readonly to: string }>;
+  /**
+   * What each worker last reported in its heartbeats (flows it runs, backlog of its vnodes).
+   * Heartbeats go to the leader: other nodes answer an empty map, so linearizable reads (served
+   * by the leader) see fresh reports and stale reads none.
+   */
+  workerReports(): ReadonlyMap<string, WorkerReport>;
 }

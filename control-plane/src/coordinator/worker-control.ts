@@ -17,6 +17,7 @@ import {
   isWorkerIdRequest,
   isWorkerJoinRequest,
   isWorkerWatchRequest,
+  reportOf,
   type NotLeader,
   type WorkerHeartbeatAnswer,
   type WorkerJoinAnswer,
@@ -57,7 +58,7 @@ export class WorkerControl {
         if (!isWorkerIdRequest(body)) return malformed(method);
         return Promise.resolve({
           ok: true,
-          state: this.deps.supervisor.heard(body.workerId),
+          state: this.deps.supervisor.heard(body.workerId, reportOf(body)),
         } satisfies WorkerHeartbeatAnswer);
       case WORKER_WATCH:
         if (!isWorkerWatchRequest(body)) return malformed(method);

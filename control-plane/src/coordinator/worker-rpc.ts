@@ -20,6 +20,16 @@ export interface WorkerJoinRequest {
 export const WORKER_HEARTBEAT = 'worker.heartbeat';
 export interface WorkerHeartbeatRequest {
   readonly workerId: string;
+  /** What the worker runs and holds, for status: see WorkerReport. */
+  readonly report?: WorkerReport;
+}
+
+/** A worker's own account of itself, carried by its heartbeats; kept in memory by the leader. */
+export interface WorkerReport {
+  /** Flow id → the revision of the flow the worker runs. */
+  readonly flows: Readonly<Record<string, number>>;
+  /** Vnode (as a string) → events waiting in its streams, over every flow, for vnodes it owns. */
+  readonly backlog: Readonly<Record<string, number>>;
 }
 
 /** Long poll: answered once the workers' view of the state is newer than `since`, or on timeout. */
@@ -96,6 +106,24 @@ export function isWorkerIdRequest(body: unknown): body is { readonly workerId: s
   return (
     typeof body === 'object' && body !== null && nonEmpty((body as { workerId?: unknown }).workerId)
   );
+}
+
+/** A report as received: anything malformed is dropped, not trusted. */
+export function reportOf(body: unknown): WorkerReport | null {
+  const r = (body as { report?: unknown } | null)?.report as Partial<WorkerReport> | undefined;
+  if (typeof r !== 'object' || r === null) return null;
+  const numbers = (o: unknown): Record<string, number> | null => {
+    if (typeof o !== 'object' || o === null) return null;
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+      Object.defineProperty(out, k, { value: v, enumerable: true });
+    }
+    return out;
+  };
+  const flows = numbers(r.flows);
+  const backlog = numbers(r.backlog);
+  return flows && backlog ? { flows, backlog } : null;
 }
 
 export function isWorkerWatchRequest(body: unknown): body is WorkerWatchRequest {

@@ -14,6 +14,7 @@ import { vnodesOwnedBy } from '../cluster-state/queries';
 import type { ReadonlyClusterState, WorkerStatus } from '../cluster-state/state';
 import type { Logger } from '../logger';
 import { planPlacement } from '../placement/placement';
+import type { WorkerReport } from './worker-rpc';
 
 export interface WorkerSupervisorOptions {
   readonly state: () => ReadonlyClusterState;
@@ -28,6 +29,7 @@ export interface WorkerSupervisorOptions {
 
 export class WorkerSupervisor {
   private readonly lastHeard = new Map<string, number>();
+  private readonly reportsValue = new Map<string, WorkerReport>();
   /** When this node became leader (the grace period's start); null while it follows. */
   private leaderSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -47,9 +49,15 @@ export class WorkerSupervisor {
     this.timer = null;
   }
 
+  /** What each worker last reported (this node leads; empty otherwise). */
+  reports(): ReadonlyMap<string, WorkerReport> {
+    return this.reportsValue;
+  }
+
   /** A worker's heartbeat reached this (leading) coordinator. */
-  heard(workerId: string): WorkerStatus | 'unknown' {
+  heard(workerId: string, report: WorkerReport | null = null): WorkerStatus | 'unknown' {
     this.lastHeard.set(workerId, this.options.clock());
+    if (report !== null) this.reportsValue.set(workerId, report);
     return this.options.state().workers.get(workerId)?.state ?? 'unknown';
   }
 
@@ -59,6 +67,7 @@ export class WorkerSupervisor {
       this.leaderSince = null;
       this.settledAt = null;
       this.lastHeard.clear();
+      this.reportsValue.clear();
       return;
     }
     const now = this.options.clock();

@@ -53,14 +53,19 @@ describe('cluster routes', () => {
     service.applyNow({
       v: COMMAND_VERSION,
       kind: 'vnode.assign',
-      moves: [{ vnode: 1, owner: 'w1', expectedEpoch: 0 }],
+      moves: [
+        { vnode: 1, owner: 'w1', expectedEpoch: 0 },
+        { vnode: 2, owner: 'w1', expectedEpoch: 0 },
+      ],
     });
+    service.reports.set('w1', { flows: {}, backlog: { '1': 42 } });
     const res = await app.inject({ method: 'GET', url: '/v1/cluster/vnodes' });
     expect(res.statusCode).toBe(200);
+    // The owner's reported backlog; null where nobody reports (no owner, or nothing reported).
     expect(res.json()).toEqual([
-      { vnode: 0, owner: null, epoch: 0, backlog: 0 },
-      { vnode: 1, owner: 'w1', epoch: 1, backlog: 0 },
-      { vnode: 2, owner: null, epoch: 0, backlog: 0 },
+      { vnode: 0, owner: null, epoch: 0, backlog: null },
+      { vnode: 1, owner: 'w1', epoch: 1, backlog: 42 },
+      { vnode: 2, owner: 'w1', epoch: 1, backlog: null },
     ]);
   });
 

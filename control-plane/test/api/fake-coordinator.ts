@@ -4,6 +4,7 @@
  * that leader's API URL, or not), or a node that knows no leader.
  */
 import { apply } from '../../src/cluster-state/apply';
+import type { WorkerReport } from '../../src/coordinator/worker-rpc';
 import { COMMAND_VERSION, type ApplyResult, type Command } from '../../src/cluster-state/commands';
 import { listCoordinators } from '../../src/cluster-state/queries';
 import {
@@ -47,6 +48,12 @@ export class FakeCoordinator implements CoordinatorService {
   private readonly cluster: ClusterState = createClusterState();
   private index = 0;
   private nextFailure: Error | undefined = undefined;
+  /** What `workerReports()` answers; tests fill it in. */
+  readonly reports = new Map<string, WorkerReport>();
+
+  workerReports(): ReadonlyMap<string, WorkerReport> {
+    return this.reports;
+  }
 
   constructor(opts: FakeOptions = {}) {
     this.nodeId = opts.nodeId ?? 'c1';

@@ -22,6 +22,18 @@ interface Problem {
 
 describe('flow routes', () => {
   describe('POST /v1/flows', () => {
+    it('counts as ready the alive workers whose heartbeat reports the current revision', async () => {
+      const { app, service } = makeApp();
+      service.joinWorker('w1');
+      service.joinWorker('w2');
+      const created = await app.inject({ method: 'POST', url: '/v1/flows', payload: sampleFlow() });
+      const revision = created.json<FlowView & { revision: number }>().revision;
+      service.reports.set('w1', { flows: { 'app-logs': revision }, backlog: {} });
+      service.reports.set('w2', { flows: { 'app-logs': revision - 1 }, backlog: {} });
+      const res = await app.inject({ method: 'GET', url: '/v1/flows/app-logs' });
+      expect(res.json<FlowView>().deployment).toEqual({ workersReady: 1, workersTotal: 2 });
+    });
+
     it('creates a flow from JSON: 201 with the flow, its status and deployment', async () => {
       const { app, service } = makeApp();
       service.joinWorker('w1');

@@ -13,6 +13,7 @@ import {
   type CoordinatorService,
   type CoordinatorStatus,
 } from '../../../control-plane/src/coordinator/service';
+import type { WorkerReport } from '../../../control-plane/src/coordinator/worker-rpc';
 import type { WorkerNode } from './worker-node';
 
 export class WorkerApiService implements CoordinatorService {
@@ -68,6 +69,11 @@ export class WorkerApiService implements CoordinatorService {
 
   transferLeader(): Promise<{ readonly to: string }> {
     return this.rejectToLeader();
+  }
+
+  /** Reports live on the leader; the routes that show them are forwarded there. */
+  workerReports(): ReadonlyMap<string, WorkerReport> {
+    return new Map();
   }
 
   private toLeader(): never {

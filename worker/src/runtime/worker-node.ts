@@ -22,6 +22,7 @@ import {
   type WorkerHeartbeatAnswer,
   type WorkerJoinAnswer,
   type WorkerLeaveAnswer,
+  type WorkerReport,
   type WorkerView,
   type WorkerWatchAnswer,
 } from '../../../control-plane/src/coordinator/worker-rpc';
@@ -72,6 +73,9 @@ export class WorkerNode {
   private readonly running = new Map<string, number>();
   private reconciling: Promise<void> = Promise.resolve();
   private needsJoin = false;
+  /** Backlog of the vnodes this worker owns, summed over flows; refreshed every second. */
+  private backlog: Record<string, number> = {};
+  private backlogTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: WorkerNodeOptions) {
     this.client = new CoordinatorClient({
@@ -112,6 +116,7 @@ export class WorkerNode {
     this.stateValue = 'running';
     const every = Math.max(50, Math.floor((this.options.workerTimeoutMs ?? 2_000) / 4));
     this.heartbeat = setInterval(() => void this.beat(), every);
+    this.backlogTimer = setInterval(() => void this.measureBacklog(), 1_000);
     this.watching = this.watch();
   }
 
@@ -156,6 +161,7 @@ export class WorkerNode {
     if (this.stateValue === 'stopped') return;
     this.stateValue = 'stopped';
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.backlogTimer) clearInterval(this.backlogTimer);
     await this.client.close();
     await this.watching?.catch(() => {});
     await this.reconciling;
@@ -200,7 +206,7 @@ export class WorkerNode {
     try {
       const answer = await this.client.request<WorkerHeartbeatAnswer>(
         WORKER_HEARTBEAT,
-        { workerId: this.id },
+        { workerId: this.id, report: this.report() },
         1_000,
         1_000,
       );
@@ -209,6 +215,30 @@ export class WorkerNode {
       }
     } catch {
       // Missed beats are what the leader's failure detector is for.
+    }
+  }
+
+  /** For status: the flows this worker runs (at which revision) and its vnodes' backlog. */
+  private report(): WorkerReport {
+    return { flows: Object.fromEntries(this.running), backlog: this.backlog };
+  }
+
+  private async measureBacklog(): Promise<void> {
+    const view = this.view;
+    if (view === null) return;
+    const backlog: Record<string, number> = {};
+    try {
+      for (const [vnode, v] of view.vnodes.entries()) {
+        if (v.owner !== this.id) continue;
+        let sum = 0;
+        for (const flow of this.running.keys()) {
+          sum += await this.options.transport.backlog(flow, vnode);
+        }
+        backlog[String(vnode)] = sum;
+      }
+      this.backlog = backlog;
+    } catch {
+      // Redis unreachable: keep the last figures; the consumers log the outage.
     }
   }
 

@@ -34,6 +34,7 @@ interface VnodeRow {
   readonly vnode: number;
   readonly owner: string | null;
   readonly epoch: number;
+  readonly backlog: number | null;
 }
 
 async function vnodes(api: string): Promise<VnodeRow[] | null> {
@@ -58,6 +59,19 @@ async function balancedOver(api: string, owners: readonly string[]): Promise<Map
       return Math.max(...values) - Math.min(...values) <= 1 ? counts : null;
     }),
   );
+}
+
+/** The API of the coordinator that leads now (worker reports, such as backlogs, live there). */
+async function leaderApi(): Promise<string> {
+  return until('a known leader', 20_000, async () => {
+    for (const c of cluster.coordinators) {
+      const a = await tryCall(c.api, 'GET', '/v1/status');
+      const leader = (a.body as { leader?: string | null }).leader;
+      const found = cluster.coordinators.find((x) => leader === x.address);
+      if (found) return found.api;
+    }
+    return null;
+  });
 }
 
 async function withLogs<T>(p: Promise<T>): Promise<T> {
@@ -151,6 +165,16 @@ it('spreads vnodes over workers, delivers events, and moves vnodes when a worker
   await send(w2, 100, 100);
   await allAcceptedDelivered('the first 200 events in the sink');
 
+  // Status: both workers run the flow; every vnode's owner reports its backlog (drained: 0).
+  await withLogs(
+    until('both workers reported ready, backlogs reported', 20_000, async () => {
+      const flow = await tryCall(api, 'GET', '/v1/flows/e2e');
+      const rows = await vnodes(await leaderApi());
+      const ready = (flow.body as { deployment?: { workersReady: number } }).deployment;
+      return ready?.workersReady === 2 && rows?.every((r) => r.backlog === 0) === true;
+    }),
+  );
+
   // Ingest is for workers: a coordinator answers 421.
   expect((await tryCall(api, 'POST', '/v1/flows/e2e/sources/in/events', { id: -1 })).status).toBe(
     421,
@@ -181,6 +205,28 @@ it('a worker stopped with SIGTERM hands its vnodes off: nothing lost, nothing tw
   expect(await w2.exit).toBe(0);
   await balancedOver(api, ['w1']);
   await allAcceptedDelivered('every accepted event after the hand-off');
+  const ids = await deliveredIds();
+  expect(ids.length).toBe(new Set(ids).size);
+});
+
+it('a paused flow holds its events and delivers them on resume', async () => {
+  const { api, workers } = await setup(2);
+  const [w1] = workers as [WorkerProcess];
+  await send(w1, 0, 50);
+  await allAcceptedDelivered('the events before the pause');
+  expect((await tryCall(api, 'PATCH', '/v1/flows/e2e', { status: 'paused' })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1_000)); // the workers stop consuming
+  await send(w1, 50, 100);
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect((await delivered()).size).toBe(50);
+  await withLogs(
+    until('the held events counted as backlog', 20_000, async () => {
+      const rows = await vnodes(await leaderApi());
+      return rows !== null && rows.reduce((n, r) => n + (r.backlog ?? 0), 0) === 100;
+    }),
+  );
+  expect((await tryCall(api, 'PATCH', '/v1/flows/e2e', { status: 'running' })).status).toBe(200);
+  await allAcceptedDelivered('the held events after the resume');
   const ids = await deliveredIds();
   expect(ids.length).toBe(new Set(ids).size);
 });

@@ -57,7 +57,12 @@ const VnodeView = Type.Array(
     vnode: Type.Integer(),
     owner: nullable(Type.String({ description: 'null while unassigned' })),
     epoch: Type.Integer(),
-    backlog: Type.Integer({ description: 'events waiting in the vnode stream' }),
+    backlog: nullable(
+      Type.Integer({
+        description:
+          "events waiting in the vnode's streams, as its owner last reported; null when unknown here (no owner, or this node is not the leader, which receives the reports)",
+      }),
+    ),
   }),
 );
 
@@ -110,14 +115,15 @@ export function clusterRoutes(
         response: { 200: VnodeView, ...errorResponses },
       },
     },
-    () =>
-      listVnodes(service.state()).map((v) => ({
+    () => {
+      const reports = service.workerReports();
+      return listVnodes(service.state()).map((v) => ({
         vnode: v.vnode,
         owner: v.owner,
         epoch: v.epoch,
-        // No worker reports its stream backlog yet; 0 until the workers' heartbeats carry it.
-        backlog: 0,
-      })),
+        backlog: v.owner === null ? null : (reports.get(v.owner)?.backlog[String(v.vnode)] ?? null),
+      }));
+    },
   );
 
   app.post(

@@ -16,6 +16,7 @@ import type { Flow, ReadonlyClusterState } from '../../cluster-state/state';
 import { FLOW_LIMITS, FlowSpecSchema, validateFlowSpec, type FlowProblem } from '../../flow-spec';
 import { TremorError } from '../../errors';
 import type { ApiInstance, PluginOptions } from '../deps';
+import type { WorkerReport } from '../../coordinator/worker-rpc';
 import { nestingProblem } from '../json-value';
 import { addFlowDocumentParsers, YAML_TYPES } from '../plugins/content-parsers';
 import { commit, readState } from '../propose';
@@ -52,6 +53,20 @@ const documentedBodyOnly: FastifySchemaCompiler<any> = (route) =>
 
 const FLOW_BODY_TYPES = ['application/json', ...YAML_TYPES];
 
+/**
+ * Alive workers, and those of them whose heartbeat says they run this revision of the flow (the
+ * leader's view: a stale read on a follower counts none ready).
+ */
+function deployment(
+  flow: Flow,
+  state: ReadonlyClusterState,
+  reports: ReadonlyMap<string, WorkerReport>,
+): { workersReady: number; workersTotal: number } {
+  const alive = listWorkers(state).filter((w) => w.state === 'alive');
+  const ready = alive.filter((w) => reports.get(w.id)?.flows[flow.id] === flow.revision);
+  return { workersReady: ready.length, workersTotal: alive.length };
+}
+
 export function flowRoutes(
   app: ApiInstance,
   { deps }: PluginOptions,
@@ -67,11 +82,7 @@ export function flowRoutes(
     spec: flow.spec,
     status: flow.status,
     revision: flow.revision,
-    deployment: {
-      // Workers report readiness per flow in a later issue; until then none counts as ready.
-      workersReady: 0,
-      workersTotal: listWorkers(state).filter((w) => w.state === 'alive').length,
-    },
+    deployment: deployment(flow, state, service.workerReports()),
   });
 
   app.get(
