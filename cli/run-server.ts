@@ -150,7 +150,13 @@ async function runWorkerRole(config: ServerConfig, logger: Logger, io: ServerIo)
     },
   );
   const code = await Promise.race([untilSignal(logger, io), startFailure]);
-  await running.stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+  // The hand-off is bounded (10 s); past that, a Redis or coordinator outage must not keep the
+  // process alive: the vnodes' events wait in Redis for the next owner either way.
+  const bound = new Promise<void>((resolve) => setTimeout(resolve, 20_000).unref());
+  await Promise.race([
+    running.stop().catch((err: unknown) => logger.error({ err }, 'error while stopping')),
+    bound.then(() => logger.warn('stopping took over 20 s; exiting anyway')),
+  ]);
   logger.info({ code }, 'stopped');
   return code;
 }
