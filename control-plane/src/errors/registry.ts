@@ -197,6 +197,11 @@ const API = {
     status: 503,
     meaning: "the target vnodes' backlog is over its bound; nothing was accepted, retry later",
   },
+  TREMOR_TRANSPORT_UNAVAILABLE: {
+    status: 503,
+    meaning:
+      'the event transport (Redis) did not take the events; retry later (if only its answer was lost, a retry delivers them twice)',
+  },
   TREMOR_INTERNAL: {
     status: 500,
     meaning: 'an unexpected failure on the node; its log has the details',

@@ -137,7 +137,15 @@ export class FlowRuntime {
       );
     }
     const records = source.accept(events, this.options.clock());
-    await this.append(records);
+    try {
+      await this.append(records);
+    } catch (err) {
+      if (err instanceof TremorError) throw err;
+      throw new TremorError(
+        'TREMOR_TRANSPORT_UNAVAILABLE',
+        `the event transport did not take the events (${err instanceof Error ? err.message : String(err)}); retry later`,
+      );
+    }
     return records.length;
   }
 

@@ -17,7 +17,8 @@ let redis: RedisServer;
 let client: Redis;
 
 beforeAll(async () => {
-  redis = await startRedis({ appendOnly: true });
+  // AOF with fsync on every write: what "nothing accepted is lost" across a Redis crash needs.
+  redis = await startRedis({ appendOnly: true, appendFsync: 'always' });
   client = new Redis(redis.url);
 });
 
@@ -207,6 +208,30 @@ it('a worker stopped with SIGTERM hands its vnodes off: nothing lost, nothing tw
   await allAcceptedDelivered('every accepted event after the hand-off');
   const ids = await deliveredIds();
   expect(ids.length).toBe(new Set(ids).size);
+});
+
+it('Redis crashing and restarting (AOF on) in the middle loses nothing that was accepted', async () => {
+  const { workers } = await setup(2);
+  let crashed = false;
+  const clients = Array.from({ length: 4 }, async (_, c) => {
+    for (let k = 0; k < 20; k++) {
+      const from = c * 10_000 + k * 50;
+      const events = Array.from({ length: 50 }, (_, i) => ({ id: from + i, key: `k${i % 7}` }));
+      // 503 while Redis is down: retried until accepted.
+      for (let turn = 0; ; turn++) {
+        if ((await post(workers[(c + turn) % 2] as WorkerProcess, events)) === 202) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const e of events) accepted.add(e.id);
+      if (c === 0 && k === 8 && !crashed) {
+        crashed = true;
+        await redis.restart();
+      }
+    }
+  });
+  await withLogs(Promise.all(clients));
+  expect(crashed).toBe(true);
+  await allAcceptedDelivered('every accepted event after the Redis restart');
 });
 
 it('a paused flow holds its events and delivers them on resume', async () => {

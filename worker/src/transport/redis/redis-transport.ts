@@ -131,6 +131,8 @@ export class RedisTransport implements EventTransport {
 class RedisLease implements VnodeLease {
   /** Where reading this owner's pending entries has got to; null once they are all read. */
   private pendingFrom: string | null = '0';
+  /** The newest entry this lease handed out. */
+  private handedOut = '0';
   /** A connection for blocking XREAD, opened on the first wait. */
   private waiter: Redis | null = null;
 
@@ -199,6 +201,9 @@ class RedisLease implements VnodeLease {
         from,
       );
     } catch (err) {
+      // A read Redis ran but whose answer was lost (a crash, a cut connection) left its entries
+      // pending for this owner: read the pending list again from the newest entry handed out.
+      if (this.pendingFrom === null) this.pendingFrom = this.handedOut;
       throw fenced(err, this.flow, this.vnode, this.epoch);
     }
     const out: DeliveredEntry[] = [];
@@ -207,6 +212,8 @@ class RedisLease implements VnodeLease {
       if (fields === null) continue;
       out.push({ id, records: decodeEntry(fields[1] as string, this.vnode) });
     }
+    const last = out[out.length - 1];
+    if (last !== undefined) this.handedOut = last.id;
     return out;
   }
 
