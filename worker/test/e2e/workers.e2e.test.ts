@@ -234,6 +234,33 @@ it('Redis crashing and restarting (AOF on) in the middle loses nothing that was 
   await allAcceptedDelivered('every accepted event after the Redis restart');
 });
 
+it('with no worker up the cluster stands by: flows accepted, held events delivered once one joins', async () => {
+  const { api, workers } = await setup(1);
+  const [w1] = workers as [WorkerProcess];
+  // Events accepted while the flow is paused wait in their streams; then the only worker dies.
+  expect((await tryCall(api, 'PATCH', '/v1/flows/e2e', { status: 'paused' })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1_000));
+  await send(w1, 0, 100);
+  await cluster.kill(w1, 'SIGKILL');
+  await withLogs(
+    until('every vnode unassigned (stand-by)', 20_000, async () => {
+      const rows = await vnodes(api);
+      return rows?.length === VNODES && rows.every((r) => r.owner === null);
+    }),
+  );
+  // Stand-by still takes flows and changes to them.
+  const other = { ...FLOW, id: 'other' };
+  expect([200, 201]).toContain((await tryCall(api, 'PUT', '/v1/flows/other', other)).status);
+  expect((await tryCall(api, 'PATCH', '/v1/flows/e2e', { status: 'running' })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect((await delivered()).size).toBe(0);
+  // A worker joins: it takes every vnode and delivers what waited.
+  const w2 = await cluster.defineWorker();
+  cluster.start(w2);
+  await balancedOver(api, [w2.name]);
+  await allAcceptedDelivered('the held events after a worker joined');
+});
+
 it('a paused flow holds its events and delivers them on resume', async () => {
   const { api, workers } = await setup(2);
   const [w1] = workers as [WorkerProcess];
