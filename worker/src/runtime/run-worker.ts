@@ -15,6 +15,7 @@ import { promCounters } from '../flows/pipeline-counters';
 import { RedisTransport } from '../transport/redis/redis-transport';
 import { WorkerApiService } from './worker-api-service';
 import { WorkerFlows } from './worker-flows';
+import { promWorkerMetrics } from './worker-metrics';
 import { WorkerNode } from './worker-node';
 
 export interface WorkerRunConfig {
@@ -64,6 +65,7 @@ export async function runWorker(cfg: WorkerRunConfig, logger: Logger): Promise<R
     redisUrl: cfg.redisUrl,
     logger: log,
     counters: promCounters(metrics),
+    metrics: promWorkerMetrics(metrics),
     workerTimeoutMs: cfg.workerTimeoutMs,
   });
   const app = buildApp({

@@ -30,6 +30,7 @@ import type { PipelineCounters } from '../flows/pipeline-counters';
 import type { EventTransport } from '../transport/event-transport';
 import { CoordinatorClient } from './coordinator-client';
 import { FlowRuntime } from './flow-runtime';
+import { NO_WORKER_METRICS, type TakeoverKind, type WorkerMetrics } from './worker-metrics';
 import type { WorkerFlows } from './worker-flows';
 
 export type WorkerNodeState = 'created' | 'joining' | 'running' | 'leaving' | 'stopped';
@@ -51,6 +52,7 @@ export interface WorkerNodeOptions {
   readonly workerTimeoutMs?: number;
   /** How long a graceful leave waits for the vnodes to be handed off; default 10 s. */
   readonly leaveTimeoutMs?: number;
+  readonly metrics?: WorkerMetrics;
   /** Passed to every FlowRuntime (tests shorten timers). */
   readonly flowOptions?: Partial<ConstructorParameters<typeof FlowRuntime>[0]>;
 }
@@ -76,6 +78,8 @@ export class WorkerNode {
   /** Backlog of the vnodes this worker owns, summed over flows; refreshed every second. */
   private backlog: Record<string, number> = {};
   private backlogTimer: NodeJS.Timeout | null = null;
+  /** The vnodes owned after the last reconcile, with their epochs. */
+  private owned = new Map<number, number>();
 
   constructor(private readonly options: WorkerNodeOptions) {
     this.client = new CoordinatorClient({
@@ -235,6 +239,7 @@ export class WorkerNode {
           sum += await this.options.transport.backlog(flow, vnode);
         }
         backlog[String(vnode)] = sum;
+        this.options.metrics?.backlog(vnode, sum);
       }
       this.backlog = backlog;
     } catch {
@@ -302,6 +307,7 @@ export class WorkerNode {
           planned.add(vnode);
       });
     }
+    this.countTakeovers(view, owned, planned);
     const wanted = new Set(view.flows.map((f) => f.id));
     for (const id of [...this.running.keys()]) {
       if (wanted.has(id)) continue;
@@ -333,6 +339,28 @@ export class WorkerNode {
         .get(flow.id)
         ?.own(flow.status === 'running' ? owned : new Map(), planned);
     }
+  }
+
+  private countTakeovers(
+    view: WorkerView,
+    owned: ReadonlyMap<number, number>,
+    planned: ReadonlySet<number>,
+  ): void {
+    const metrics = this.options.metrics ?? NO_WORKER_METRICS;
+    const taken: Record<TakeoverKind, number> = { handoff: 0, takeover: 0, unowned: 0 };
+    for (const [vnode, epoch] of owned) {
+      if (this.owned.get(vnode) === epoch) continue;
+      const previous = view.vnodes[vnode]?.previous ?? null;
+      if (planned.has(vnode)) taken.handoff++;
+      else if (previous === null || previous === this.id) taken.unowned++;
+      else taken.takeover++;
+    }
+    for (const kind of ['handoff', 'takeover', 'unowned'] as const) {
+      if (taken[kind] > 0) metrics.tookVnodes(kind, taken[kind]);
+    }
+    for (const vnode of this.owned.keys()) if (!owned.has(vnode)) metrics.forget(vnode);
+    metrics.vnodesOwned(owned.size);
+    this.owned = new Map(owned);
   }
 
   private validSpec(id: string, spec: unknown): FlowSpec | null {

@@ -75,6 +75,20 @@ async function leaderApi(): Promise<string> {
   });
 }
 
+/** A counter or gauge of a node's /metrics, summed over the label sets that match `labels`. */
+async function metric(api: string, name: string, labels = ''): Promise<number> {
+  const a = await tryCall(api, 'GET', '/metrics');
+  const text = typeof a.body === 'string' ? a.body : '';
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
+      if (labels !== '' && !line.includes(labels)) continue;
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sum;
+}
+
 async function withLogs<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
@@ -186,6 +200,10 @@ it('spreads vnodes over workers, delivers events, and moves vnodes when a worker
   await send(w1, 200, 100);
   await balancedOver(api, ['w1']);
   await allAcceptedDelivered('every accepted event after the kill');
+  expect(await metric(w1.api, 'tremor_vnode_takeovers_total', 'kind="takeover"')).toBeGreaterThan(
+    0,
+  );
+  expect(await metric(w1.api, 'tremor_vnodes_owned')).toBe(VNODES);
 
   // w2 comes back and gets vnodes again.
   cluster.start(w2);
@@ -206,6 +224,7 @@ it('a worker stopped with SIGTERM hands its vnodes off: nothing lost, nothing tw
   expect(await w2.exit).toBe(0);
   await balancedOver(api, ['w1']);
   await allAcceptedDelivered('every accepted event after the hand-off');
+  expect(await metric(w1.api, 'tremor_vnode_takeovers_total', 'kind="handoff"')).toBeGreaterThan(0);
   const ids = await deliveredIds();
   expect(ids.length).toBe(new Set(ids).size);
 });
