@@ -443,3 +443,25 @@ it('100,000 events to three workers, one killed and restarted: nothing lost, thr
     }
   }
 });
+
+it('refuses a worker of another vnode count (exit status 2, both values named) or cluster name', async () => {
+  await setup(1);
+  const wrongCount = await cluster.defineWorker();
+  wrongCount.extraArgs = ['--no-of-vnodes', '32'];
+  const wrongName = await cluster.defineWorker();
+  wrongName.extraArgs = ['--cluster-name', 'another'];
+  cluster.start(wrongCount);
+  cluster.start(wrongName);
+  expect(await wrongCount.exit).toBe(2);
+  expect(await cluster.log(wrongCount)).toMatch(/32[^\n]*16|16[^\n]*32/);
+  // Another cluster name is refused by the cluster transport's handshake: the worker logs the
+  // refusal as an error at every attempt (the coordinators may be the misconfigured side).
+  await withLogs(
+    until('the refusal logged', 20_000, async () =>
+      /cluster handshake refused[^\n]*another|another[^\n]*cluster handshake refused/.test(
+        await cluster.log(wrongName),
+      ),
+    ),
+  );
+  await cluster.kill(wrongName, 'SIGKILL');
+});
