@@ -85,15 +85,27 @@ export class ProcessCluster {
     const apiPort = await this.uniquePort();
     // Named only now, after the awaits, so that concurrent calls get distinct names.
     const name = `c${this.coordinators.length + 1}`;
-    const dataDir = path.join(this.root, name);
-    const c: CoordinatorProcess = {
-      role: 'coordinator',
+    const c = this.node('coordinator', name, clusterPort, apiPort);
+    this.coordinators.push(c);
+    await mkdir(c.dataDir, { recursive: true });
+    return c;
+  }
+
+  /** A node's record: its ports, data dir and log under the cluster's directory; not started. */
+  private node(
+    role: NodeProcess['role'],
+    name: string,
+    clusterPort: number,
+    apiPort: number,
+  ): NodeProcess {
+    return {
+      role,
       name,
       clusterPort,
       apiPort,
-      address: `127.0.0.1:${clusterPort}`,
+      address: role === 'coordinator' ? `127.0.0.1:${clusterPort}` : '',
       api: `http://127.0.0.1:${apiPort}`,
-      dataDir,
+      dataDir: path.join(this.root, name),
       logFile: path.join(this.root, `${name}.log`),
       extraArgs: [],
       env: {},
@@ -101,9 +113,6 @@ export class ProcessCluster {
       state: 'stopped',
       exit: null,
     };
-    this.coordinators.push(c);
-    await mkdir(dataDir, { recursive: true });
-    return c;
   }
 
   /** Allocates the API port and data dir of one more worker (named w1, w2, ...). */
@@ -111,24 +120,9 @@ export class ProcessCluster {
     if (this.root === '') this.root = await mkdtemp(path.join(os.tmpdir(), 'tremor-cluster-'));
     const apiPort = await this.uniquePort();
     const name = `w${this.workers.length + 1}`;
-    const dataDir = path.join(this.root, name);
-    const w: WorkerProcess = {
-      role: 'worker',
-      name,
-      clusterPort: 0,
-      apiPort,
-      address: '',
-      api: `http://127.0.0.1:${apiPort}`,
-      dataDir,
-      logFile: path.join(this.root, `${name}.log`),
-      extraArgs: [],
-      env: {},
-      child: null,
-      state: 'stopped',
-      exit: null,
-    };
+    const w = this.node('worker', name, 0, apiPort);
     this.workers.push(w);
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(w.dataDir, { recursive: true });
     return w;
   }
 

@@ -14,6 +14,7 @@ import { FileSnapshotStore } from '../snapshot-store/file-snapshot-store';
 import type { SnapshotStore } from '../snapshot-store/snapshot-store';
 import { CoordinatorNode } from './coordinator-node';
 import { registerCoordinatorMetrics } from './metrics';
+import { bracketed } from '../transport/address';
 
 export interface CoordinatorRunConfig {
   readonly nodeId: string;
@@ -110,8 +111,4 @@ function makeSnapshotStore(cfg: CoordinatorRunConfig): SnapshotStore | null {
     });
   }
   return new FileSnapshotStore(path.join(cfg.dataDir, 'snapshot-store'), cfg.clusterName);
-}
-
-function bracketed(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -24,7 +24,12 @@ export function parseClusterAddress(address: string): ClusterAddress {
 }
 
 export function formatClusterAddress(a: ClusterAddress): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return `${bracketed(a.host)}:${a.port}`;
+}
+
+/** A host as it goes before `:port` in an address or URL: an IPv6 address in brackets. */
+export function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 function port(text: string | undefined, address: string): number {

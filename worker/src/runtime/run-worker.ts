@@ -17,6 +17,7 @@ import { WorkerApiService } from './worker-api-service';
 import { WorkerFlows } from './worker-flows';
 import { promWorkerMetrics } from './worker-metrics';
 import { WorkerNode } from './worker-node';
+import { bracketed } from '../../../control-plane/src/transport/address';
 
 export interface WorkerRunConfig {
   /** `--node-id`; null: generated once and kept in the data dir. */
@@ -110,8 +111,4 @@ async function keptWorkerId(dataDir: string): Promise<string> {
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${id}\n`);
   return id;
-}
-
-function bracketed(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
