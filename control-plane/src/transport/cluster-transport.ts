@@ -53,7 +53,7 @@ export interface ClusterTransportOptions {
   readonly nodeId: NodeId;
   readonly role: NodeRole;
   readonly clusterName: string;
-  /** `--cluster-secret`; null or empty means none: allowed, but logged as a warning. */
+  /** `--cluster-secret`; null or empty means none: allowed (the CLI warns). */
   readonly secret: string | Uint8Array | null;
   readonly maxFrameBytes?: number;
   readonly handshakeTimeoutMs?: number;
@@ -117,12 +117,8 @@ export class ClusterTransport {
       typeof options.secret === 'string'
         ? Buffer.from(options.secret, 'utf8')
         : (options.secret ?? new Uint8Array(0));
-    if (key.length === 0) {
-      this.logger.warn(
-        { clusterName: options.clusterName },
-        'no cluster secret configured: any host that can reach the cluster port can join the cluster',
-      );
-    }
+    // No secret is allowed; the CLI warns about it once per process (cli/server-config.ts), which
+    // a transport cannot do: a process may open several over its life.
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.connectionOptions = {
       local: {
