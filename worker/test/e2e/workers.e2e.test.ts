@@ -280,6 +280,20 @@ it('with no worker up the cluster stands by: flows accepted, held events deliver
   await allAcceptedDelivered('the held events after a worker joined');
 });
 
+it('a coordinator leader killed while events flow: workers follow the new leader, nothing lost', async () => {
+  const { workers } = await setup(2);
+  const [w1, w2] = workers as [WorkerProcess, WorkerProcess];
+  await send(w1, 0, 100);
+  const leader = await leaderApi();
+  const victim = cluster.coordinators.find((c) => c.api === leader);
+  await cluster.kill(victim as (typeof cluster.coordinators)[number], 'SIGKILL');
+  for (let k = 0; k < 10; k++) await send(k % 2 === 0 ? w1 : w2, 100 + k * 50, 50);
+  await allAcceptedDelivered('every event across the leader change');
+  const survivor = cluster.coordinators.find((c) => c.state === 'running') as { api: string };
+  // The new leader's grace period keeps the heartbeating workers alive: no vnode moved to nobody.
+  await balancedOver(survivor.api, ['w1', 'w2']);
+});
+
 it('a paused flow holds its events and delivers them on resume', async () => {
   const { api, workers } = await setup(2);
   const [w1] = workers as [WorkerProcess];
