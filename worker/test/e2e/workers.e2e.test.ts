@@ -383,6 +383,24 @@ it('100,000 events to three workers, one killed and restarted: nothing lost, thr
   let sent = 0;
   let killed = false;
   let restarted = false;
+  let onKill = (): void => {};
+  let onRestart = (): void => {};
+  let onBalancedWithout = (): void => {};
+  const killedP = new Promise<void>((r) => (onKill = r));
+  const balancedWithoutP = new Promise<void>((r) => (onBalancedWithout = r));
+  const restartedP = new Promise<void>((r) => (onRestart = r));
+  // Balance is checked after each change, while the load goes on.
+  const names = workers.map((w) => w.name);
+  const balanceChecks = (async () => {
+    await killedP;
+    await balancedOver(
+      api,
+      names.filter((n) => n !== victim.name),
+    );
+    onBalancedWithout();
+    await restartedP;
+    await balancedOver(api, names);
+  })();
   const client$ = async (c: number): Promise<void> => {
     let turn = c;
     for (let from = 0; from < perClient; from += BATCH) {
@@ -401,20 +419,20 @@ it('100,000 events to three workers, one killed and restarted: nothing lost, thr
       sent += BATCH;
       if (!killed && sent >= TOTAL * 0.3) {
         killed = true;
-        void cluster.kill(victim, 'SIGKILL');
+        void cluster.kill(victim, 'SIGKILL').then(onKill);
       }
       if (killed && !restarted && sent >= TOTAL * 0.7) {
         restarted = true;
+        // Only once the balance without it was seen, so that both changes are checked.
+        await Promise.race([balancedWithoutP, balanceChecks]);
         cluster.start(victim);
+        onRestart();
       }
     }
   };
   await withLogs(Promise.all(Array.from({ length: CLIENTS }, (_, c) => client$(c))));
   expect(accepted.size).toBe(TOTAL);
-  await balancedOver(
-    api,
-    workers.map((w) => w.name),
-  );
+  await balanceChecks;
 
   type Row = { id: number; key: string; w: number };
   const rows = async (stream: string): Promise<Row[]> =>
