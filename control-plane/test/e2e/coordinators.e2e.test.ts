@@ -166,10 +166,16 @@ describe('coordinators as processes', () => {
     await putOk(leader.api, 'k', 1);
     const removed = nodes.filter((c) => c !== leader).slice(0, 2);
     for (const r of removed) {
+      // The member id is the address, or `address#incarnation` for a node whose formation
+      // attempt timed out (a loaded machine) and that joined instead of founding.
+      const view = await call(leader.api, 'GET', '/v1/cluster');
+      const members = (view.body as { coordinators: { id: string; address: string }[] })
+        .coordinators;
+      const id = members.find((m) => m.address === r.address)?.id ?? r.address;
       const res = await call(
         leader.api,
         'DELETE',
-        `/v1/cluster/coordinators/${encodeURIComponent(r.address)}`,
+        `/v1/cluster/coordinators/${encodeURIComponent(id)}`,
       );
       expect(res.status).toBe(202);
     }
