@@ -111,11 +111,22 @@ export class VnodeConsumer {
         await this.retrying('release', () => lease.release(), true);
     } catch (err) {
       if (!(err instanceof FencedError)) throw err;
+      const atStart = this.lease === null;
       this.stateValue = 'fenced';
-      this.options.logger.info(
-        { flow: flow.id, vnode, epoch },
-        'vnode: a newer owner holds it; this worker stops consuming it',
-      );
+      if (atStart) {
+        // Refused before reading anything: either this worker's view is behind (the next view
+        // stops this consumer), or Redis holds keys of an earlier cluster whose epochs are ahead
+        // of this one's, and the vnode's events wait until an operator removes them.
+        this.options.logger.warn(
+          { flow: flow.id, vnode, epoch },
+          "vnode: Redis holds a newer epoch than the one this worker was given; if this cluster was created anew on a Redis an earlier cluster used, delete that cluster's tremor:* keys (docs/operations.md)",
+        );
+      } else {
+        this.options.logger.info(
+          { flow: flow.id, vnode, epoch },
+          'vnode: a newer owner holds it; this worker stops consuming it',
+        );
+      }
     } finally {
       this.lease?.close();
       if (this.stateValue === 'stopping') this.stateValue = 'stopped';

@@ -65,6 +65,7 @@ export class JoinRefusedError extends Error {
   }
 }
 
+/** The logger given carries the worker id already (run-worker.ts): messages do not repeat it. */
 export class WorkerNode {
   private stateValue: WorkerNodeState = 'created';
   private readonly client: CoordinatorClient;
@@ -143,7 +144,7 @@ export class WorkerNode {
           if (!answer.ok || answer.state === 'left' || answer.state === 'unknown') break;
           if (Date.now() > deadline) {
             this.options.logger.warn(
-              { worker: this.id, owned: answer.owned },
+              { owned: answer.owned },
               'leave: vnodes not handed off in time; stopping anyway (their events wait for the next owner)',
             );
             break;
@@ -188,7 +189,7 @@ export class WorkerNode {
           5_000,
         );
         if (answer.ok) {
-          this.options.logger.info({ worker: this.id }, 'joined the cluster');
+          this.options.logger.info({}, 'joined the cluster');
           return;
         }
         if (answer.code === 'refused' && answer.permanent)
@@ -280,7 +281,7 @@ export class WorkerNode {
 
   /** Declared dead while alive: stop consuming everything, then join again. */
   private async rejoin(): Promise<void> {
-    this.options.logger.warn({ worker: this.id }, 'this worker was declared dead; joining again');
+    this.options.logger.warn({}, 'this worker was declared dead; joining again');
     this.needsJoin = false;
     for (const id of this.running.keys()) await this.options.flows.get(id)?.own(new Map());
     await this.join();
