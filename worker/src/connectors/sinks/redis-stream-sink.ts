@@ -17,6 +17,7 @@ export class RedisStreamSink implements Sink {
   ) {
     // Commands wait for a reconnect instead of failing at once; a batch fails only on a real error.
     this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    this.redis.on('error', () => {}); // A failed write fails its batch, which is tried again.
   }
 
   async write(events: readonly Json[]): Promise<void> {

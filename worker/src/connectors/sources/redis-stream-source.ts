@@ -61,6 +61,8 @@ export class RedisStreamSource {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private delivered = 0;
+  /** Read this consumer's pending entries before new ones (at start, and after a failure). */
+  private ownPending = true;
 
   constructor(private readonly options: RedisStreamSourceOptions) {
     this.group = groupName(options.flow, options.id);
@@ -78,6 +80,9 @@ export class RedisStreamSource {
       disconnectTimeout: 200,
     });
     this.redis.on('error', () => {}); // Failures surface through the commands; the loop logs them.
+    // A read whose answer was lost with the connection left entries pending for this consumer,
+    // and ioredis sends the read again, which reads past them: read the pending ones again.
+    this.redis.on('reconnecting', () => (this.ownPending = true));
     this.stopSignal = new Promise<never>((_resolve, reject) => {
       this.signalStop = () => reject(new Error('the source is stopping'));
     });
@@ -105,8 +110,6 @@ export class RedisStreamSource {
   }
 
   private async run(): Promise<void> {
-    // Own pending entries first: those read before a crash or a failed append.
-    let ownPending = true;
     let claimCursor = '0-0';
     let lastClaimMs = -Infinity;
     while (!this.stopping) {
@@ -120,8 +123,9 @@ export class RedisStreamSource {
           if (next === '0-0') lastClaimMs = performance.now();
           await this.deliver(claimed);
         }
-        const entries = await this.read(ownPending ? '0' : '>');
-        if (ownPending && entries.length === 0) ownPending = false;
+        const pendingFirst = this.ownPending;
+        const entries = await this.read(pendingFirst ? '0' : '>');
+        if (pendingFirst && entries.length === 0) this.ownPending = false;
         await this.deliver(entries);
       } catch (err) {
         if (this.stopping) break;
@@ -131,7 +135,7 @@ export class RedisStreamSource {
           { flow: this.options.flow, source: this.options.id, err: String(err) },
           'redis-stream source: read or append failed; retrying (the entries stay pending)',
         );
-        ownPending = true;
+        this.ownPending = true;
         await this.pause(this.retryMs);
       }
     }

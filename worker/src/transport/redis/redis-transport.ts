@@ -43,11 +43,16 @@ export class RedisTransport implements EventTransport {
   private readonly redis: ScriptedRedis;
   private readonly backlogBound: number;
   private readonly leases = new Set<RedisLease>();
+  private reconnects = 0;
 
   constructor(options: RedisTransportOptions) {
     this.backlogBound = options.backlogBound ?? DEFAULT_BACKLOG_BOUND;
     this.redis = withScripts(new Redis(options.url, { maxRetriesPerRequest: 2 }));
     this.redis.on('error', () => {}); // Failures surface through the commands that hit them.
+    // A read Redis ran but whose answer was lost with the connection leaves its entries pending
+    // for the owner, and ioredis sends the read again, which reads past them: after every
+    // reconnect, leases read their pending lists again (see RedisLease.read).
+    this.redis.on('reconnecting', () => this.reconnects++);
   }
 
   async append(flow: string, records: readonly IngestRecord[]): Promise<void> {
@@ -92,8 +97,16 @@ export class RedisTransport implements EventTransport {
       throw fenced(err, flow, vnode, epoch);
     }
     const checkpoint = saved === null ? null : (JSON.parse(saved) as Checkpoint);
-    const lease = new RedisLease(this.redis, k, flow, vnode, owner, epoch, checkpoint, (l) =>
-      this.leases.delete(l),
+    const lease = new RedisLease(
+      this.redis,
+      k,
+      flow,
+      vnode,
+      owner,
+      epoch,
+      checkpoint,
+      () => this.reconnects,
+      (l) => this.leases.delete(l),
     );
     this.leases.add(lease);
     return lease;
@@ -131,8 +144,6 @@ export class RedisTransport implements EventTransport {
 class RedisLease implements VnodeLease {
   /** Where reading this owner's pending entries has got to; null once they are all read. */
   private pendingFrom: string | null = '0';
-  /** The newest entry this lease handed out. */
-  private handedOut = '0';
   /** A connection for blocking XREAD, opened on the first wait. */
   private waiter: Redis | null = null;
 
@@ -144,10 +155,22 @@ class RedisLease implements VnodeLease {
     private readonly owner: string,
     readonly epoch: number,
     readonly checkpoint: Checkpoint | null,
+    private readonly reconnects: () => number,
     private readonly onClose: (lease: RedisLease) => void,
-  ) {}
+  ) {
+    this.seenReconnects = reconnects();
+  }
+
+  private seenReconnects: number;
 
   async read(maxEntries: number, waitMs: number): Promise<Delivery> {
+    // The consumer reads only once its previous batch is acknowledged, so whatever is pending for
+    // this owner now was read by a call whose answer was lost: read it again, from the start.
+    const reconnects = this.reconnects();
+    if (reconnects !== this.seenReconnects) {
+      this.seenReconnects = reconnects;
+      this.pendingFrom = '0';
+    }
     if (this.pendingFrom !== null) {
       const replay = await this.readFrom(this.pendingFrom, maxEntries);
       const last = replay[replay.length - 1];
@@ -201,9 +224,8 @@ class RedisLease implements VnodeLease {
         from,
       );
     } catch (err) {
-      // A read Redis ran but whose answer was lost (a crash, a cut connection) left its entries
-      // pending for this owner: read the pending list again from the newest entry handed out.
-      if (this.pendingFrom === null) this.pendingFrom = this.handedOut;
+      // A read whose answer was lost may have left entries pending: read them again next time.
+      this.pendingFrom = '0';
       throw fenced(err, this.flow, this.vnode, this.epoch);
     }
     const out: DeliveredEntry[] = [];
@@ -212,8 +234,6 @@ class RedisLease implements VnodeLease {
       if (fields === null) continue;
       out.push({ id, records: decodeEntry(fields[1] as string, this.vnode) });
     }
-    const last = out[out.length - 1];
-    if (last !== undefined) this.handedOut = last.id;
     return out;
   }
 
@@ -222,7 +242,10 @@ class RedisLease implements VnodeLease {
    * the empty read and this wait is not missed), or `ms`.
    */
   private async waitForAppend(ms: number): Promise<void> {
-    this.waiter ??= this.redis.duplicate();
+    if (this.waiter === null) {
+      this.waiter = this.redis.duplicate();
+      this.waiter.on('error', () => {}); // A failed wait only ends the wait early.
+    }
     const groups = (await this.waiter.xinfo('GROUPS', this.keys.events)) as (string | number)[][];
     const owners = groups.find((g) => g[g.indexOf('name') + 1] === OWNER_GROUP) ?? [];
     const after = String(owners[owners.indexOf('last-delivered-id') + 1] ?? '0-0');
