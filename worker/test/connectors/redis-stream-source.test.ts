@@ -11,6 +11,7 @@ import {
 import { buildDistributor } from '../../src/flows/distribution';
 import type { IngestRecord } from '../../src/flows/ingest-record';
 import { suiteRedis, until } from '../helpers';
+import { answerDroppingProxy } from '../tcp-proxy';
 
 jest.setTimeout(60_000);
 
@@ -194,5 +195,26 @@ describe('entryEvent', () => {
     const proto = entryEvent(['__proto__', 'x']) as Record<string, unknown>;
     expect(Object.keys(proto)).toEqual(['__proto__']);
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+  });
+});
+
+describe('redis-stream source, an answer lost', () => {
+  it('delivers the entries of a read whose answer never arrived', async () => {
+    const stream = `in:${++streamNo}`;
+    const p = await answerDroppingProxy(redis.server.port);
+    const appended: IngestRecord[] = [];
+    const s = source(stream, 'w1', appended, { url: `redis://127.0.0.1:${p.port}` });
+    try {
+      s.start();
+      await addEvents(stream, 0, 5);
+      await until(() => appended.length === 5, 'the first events');
+      p.arm(); // the answer of the next read that finds entries is lost
+      await addEvents(stream, 5, 5);
+      await until(() => appended.length >= 10, 'the events of the lost read');
+      expect(ids(appended)).toEqual(range(10));
+    } finally {
+      await s.stop();
+      p.close();
+    }
   });
 });

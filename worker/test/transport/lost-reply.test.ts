@@ -4,52 +4,14 @@
  * them. The lease must still deliver them. A proxy between the transport and a real Redis drops
  * one answer and cuts the connection.
  */
-import net from 'node:net';
 import { RedisTransport } from '../../src/transport/redis/redis-transport';
 import type { DeliveredEntry } from '../../src/transport/event-transport';
 import { suiteRedis } from '../helpers';
+import { answerDroppingProxy as proxy } from '../tcp-proxy';
 
 jest.setTimeout(30_000);
 
 const redis = suiteRedis();
-
-/** Forwards bytes both ways; once armed, swallows the next answer and cuts both sockets. */
-function proxy(target: number): Promise<{ port: number; arm(): void; close(): void }> {
-  let armed = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.on('data', (b) => upstream.write(b));
-    upstream.on('data', (b) => {
-      if (!armed) {
-        client.write(b);
-        return;
-      }
-      armed = false;
-      client.destroy();
-      upstream.destroy();
-    });
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        arm: () => (armed = true),
-        close: () => {
-          for (const s of sockets) s.destroy();
-          server.close();
-        },
-      }),
-    ),
-  );
-}
 
 it('delivers the entries of a read whose answer was lost', async () => {
   await redis.client.flushall();
