@@ -14,13 +14,12 @@
  * etcd-server, installed with apt-get when missing). Every process it starts is killed at the end,
  * also on failure and on Ctrl-C (scripts/bench/cleanup.ts). The parts live in scripts/bench/.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchEtcd } from './bench/etcd';
 import { benchOurs } from './bench/ours';
 import { buildReport, printTable, writeReport } from './bench/report';
 import type { BenchOptions } from './bench/types';
+import { ourVersion } from './bench/util';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -90,22 +89,6 @@ function parseArgs(argv: readonly string[]): BenchOptions & { only: 'ours' | 'et
     o[key] = n;
   }
   return o;
-}
-
-function ourVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    return `${pkg.version} (${sha})`;
-  } catch {
-    return pkg.version;
-  }
 }
 
 async function main(): Promise<void> {

@@ -20,7 +20,6 @@
  * at the end, also on failure and on Ctrl-C. The parts live in scripts/bench/data-plane/.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { startRedis } from '../local/src/redis-server';
@@ -40,25 +39,9 @@ import {
   writeReport,
   type Round,
 } from './bench/data-plane/report';
-import { progress } from './bench/util';
+import { ourVersion, progress } from './bench/util';
 
 const ROOT = path.resolve(__dirname, '..');
-
-function ourVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    return `${pkg.version} (${sha})`;
-  } catch {
-    return pkg.version;
-  }
-}
 
 /**
  * startRedis's child is not in a process group of its own: found by pid (also for the CPU

@@ -1,8 +1,9 @@
 /** The table on stdout, bench/results/control-plane.json and the section of BENCHMARKS.md. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchOptions, SystemFigures } from './types';
+import { replaceSection } from './util';
 
 const HEADING = '## Control plane: coordinators against etcd';
 
@@ -183,15 +184,5 @@ export function writeReport(root: string, r: Report): void {
   const file = path.join(root, 'BENCHMARKS.md');
   const intro =
     "# Benchmarks\n\nFigures measured on the project's own machines; each section says how to reproduce it.\n\n";
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : intro;
-  const text = section(r);
-  const start = current.indexOf(HEADING);
-  let updated: string;
-  if (start < 0) {
-    updated = `${current.trimEnd()}\n\n${text}`;
-  } else {
-    const next = current.indexOf('\n## ', start + HEADING.length);
-    updated = current.slice(0, start) + text + (next < 0 ? '' : `\n${current.slice(next + 1)}`);
-  }
-  writeFileSync(file, updated);
+  replaceSection(file, HEADING, section(r), intro);
 }

@@ -1,4 +1,10 @@
-/** Small helpers shared by the control-plane benchmark: HTTP probes, waiting, percentiles. */
+/**
+ * Small helpers shared by the benchmarks: HTTP probes, waiting, percentiles, the version measured,
+ * and replacing one section of BENCHMARKS.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -62,4 +68,40 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function progress(system: string, line: string): void {
   const t = new Date().toISOString().slice(11, 19);
   console.log(`[${t}] ${system}: ${line}`);
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** `version (short sha)` of the code measured; the version alone outside a git checkout. */
+export function ourVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return `${pkg.version} (${sha})`;
+  } catch {
+    return pkg.version;
+  }
+}
+
+/**
+ * Writes `text` as the section of `file` that starts with `heading` (up to the next `## `),
+ * replacing it when present, appending it otherwise; the rest of the file is left as it is.
+ */
+export function replaceSection(file: string, heading: string, text: string, intro: string): void {
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : intro;
+  const start = current.indexOf(heading);
+  let updated: string;
+  if (start < 0) {
+    updated = `${current.trimEnd()}\n\n${text}`;
+  } else {
+    const next = current.indexOf('\n## ', start + heading.length);
+    updated = current.slice(0, start) + text + (next < 0 ? '' : `\n${current.slice(next + 1)}`);
+  }
+  writeFileSync(file, updated);
 }

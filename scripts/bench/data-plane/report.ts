@@ -1,11 +1,12 @@
 /** The figures on stdout, bench/results/data-plane.json and the "Data plane" section of BENCHMARKS.md. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as prettier from 'prettier';
 import type { CpuShares } from './cpu';
 import type { FailoverFigures } from './failover';
 import type { DataPlaneOptions } from './options';
+import { replaceSection } from '../util';
 import type { PhaseFigures } from './phase';
 
 const HEADING = '## Data plane: ingest to sink against a bare Redis loop';
@@ -352,17 +353,8 @@ export async function writeReport(root: string, r: Report): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'data-plane.json'), JSON.stringify(r, null, 2) + '\n');
   const file = path.join(root, 'BENCHMARKS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
   // Formatted as `prettier --check` wants it (tables aligned); the rest of the file untouched.
   const options = (await prettier.resolveConfig(file)) ?? {};
   const text = await prettier.format(section(r), { ...options, parser: 'markdown' });
-  const start = current.indexOf(HEADING);
-  let updated: string;
-  if (start < 0) {
-    updated = `${current.trimEnd()}\n\n${text}`;
-  } else {
-    const next = current.indexOf('\n## ', start + HEADING.length);
-    updated = current.slice(0, start) + text + (next < 0 ? '' : `\n${current.slice(next + 1)}`);
-  }
-  writeFileSync(file, updated);
+  replaceSection(file, HEADING, text, '# Benchmarks\n');
 }
