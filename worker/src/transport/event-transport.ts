@@ -12,6 +12,7 @@
  * checkpoint and first reads the entries earlier owners read but never acknowledged (the replay),
  * then new ones, in append order.
  */
+import { TremorError } from '../../../control-plane/src/errors';
 import type { Json } from '../flows/expressions/cel-values';
 import type { IngestRecord } from '../flows/ingest-record';
 
@@ -100,3 +101,11 @@ export class FencedError extends Error {
 
 /** Events appended to a vnode and not yet acknowledged beyond which ingest answers 503. */
 export const DEFAULT_BACKLOG_BOUND = 1_000_000;
+
+/** What every transport answers when a vnode's backlog is at its bound: nothing is appended. */
+export function backpressure(flow: string, vnode: number, bound: number): TremorError {
+  return new TremorError(
+    'TREMOR_BACKPRESSURE',
+    `vnode ${vnode} of flow ${flow} has ${bound} or more events waiting; nothing of this request was accepted, retry later`,
+  );
+}

@@ -4,11 +4,11 @@
  * process: a standalone node that dies loses what it had not delivered, which is why a cluster
  * uses Redis.
  */
-import { TremorError } from '../../../../control-plane/src/errors';
 import type { Json } from '../../flows/expressions/cel-values';
 import type { IngestRecord } from '../../flows/ingest-record';
 import { byVnode } from '../entry-codec';
 import {
+  backpressure,
   DEFAULT_BACKLOG_BOUND,
   FencedError,
   type Checkpoint,
@@ -221,11 +221,4 @@ class MemoryLease implements VnodeLease {
   private fence(): void {
     if (this.s.epoch !== this.epoch) throw new FencedError(this.flow, this.vnode, this.epoch);
   }
-}
-
-export function backpressure(flow: string, vnode: number, bound: number): TremorError {
-  return new TremorError(
-    'TREMOR_BACKPRESSURE',
-    `vnode ${vnode} of flow ${flow} has ${bound} or more events waiting; nothing of this request was accepted, retry later`,
-  );
 }

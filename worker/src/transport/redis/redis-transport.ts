@@ -7,9 +7,9 @@
 import Redis from 'ioredis';
 import type { Json } from '../../flows/expressions/cel-values';
 import type { IngestRecord } from '../../flows/ingest-record';
-import { backpressure } from '../memory/memory-transport';
 import { byVnode, decodeEntry, encodeEntry } from '../entry-codec';
 import {
+  backpressure,
   DEFAULT_BACKLOG_BOUND,
   FencedError,
   type Checkpoint,
