@@ -11,10 +11,8 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { packageVersion } from './program';
 import type { ServerConfig } from './server-config';
-import {
-  runCoordinator,
-  type RunningCoordinator,
-} from '../control-plane/src/coordinator/run-coordinator';
+import { runCoordinator } from '../control-plane/src/coordinator/run-coordinator';
+import { runStandalone } from '../worker/src/runtime/run-standalone';
 import { runWorker, type RunningWorker } from '../worker/src/runtime/run-worker';
 import { JoinRefusedError } from '../worker/src/runtime/worker-node';
 
@@ -37,53 +35,56 @@ export async function runServer(
   const logger = makeLogger(config.logLevel, io.stdout);
   for (const w of warnings) logger.warn(w);
   if (config.role === 'worker') return runWorkerRole(config, logger, io);
-  const peers =
-    config.role === 'standalone' ? [`${config.advertiseHost}:${config.clusterPort}`] : config.peers;
-  if (config.role === 'standalone') {
-    logger.warn(
-      'standalone runs the control plane (Raft of one, HTTP API, flows and kv); flows start running once the worker runtime lands',
-    );
-  }
   let fatal: ((code: number) => void) | null = null;
   const failed = new Promise<number>((resolve) => (fatal = resolve));
-  let running: RunningCoordinator;
+  const onFatal = (err: unknown): void => {
+    logger.fatal({ err }, 'the Raft host failed; exiting so the node restarts from its disk');
+    fatal?.(1);
+  };
+  const base = {
+    nodeId: config.nodeId ?? `${config.advertiseHost}:${config.clusterPort}`,
+    host: config.host,
+    advertiseHost: config.advertiseHost,
+    clusterPort: config.clusterPort,
+    apiPort: config.apiPort,
+    dataDir: config.dataDir,
+    clusterName: config.clusterName,
+    vnodes: config.vnodes,
+    clusterSecret: config.clusterSecret,
+    apiToken: config.apiToken,
+    apiBodyLimit: config.apiBodyLimit,
+    snapshotStore: config.snapshotStore,
+    dynamodbTable: config.dynamodbTable,
+    dynamodbCreateTable: config.dynamodbCreateTable,
+    snapshotEvery: config.snapshotEvery,
+    workerTimeoutMs: config.workerTimeoutMs,
+    version: packageVersion(),
+  };
+  let running: { readonly started: Promise<void>; stop(): Promise<void> };
   try {
-    running = await runCoordinator(
-      {
-        nodeId: config.nodeId ?? `${config.advertiseHost}:${config.clusterPort}`,
-        peers,
-        host: config.host,
-        advertiseHost: config.advertiseHost,
-        clusterPort: config.clusterPort,
-        apiPort: config.apiPort,
-        dataDir: config.dataDir,
-        clusterName: config.clusterName,
-        vnodes: config.vnodes,
-        clusterSecret: config.clusterSecret,
-        apiToken: config.apiToken,
-        apiBodyLimit: config.apiBodyLimit,
-        snapshotStore: config.snapshotStore,
-        dynamodbTable: config.dynamodbTable,
-        dynamodbCreateTable: config.dynamodbCreateTable,
-        snapshotEvery: config.snapshotEvery,
-        workerTimeoutMs: config.workerTimeoutMs,
-        version: packageVersion(),
-      },
-      logger,
-      (err) => {
-        logger.fatal({ err }, 'the Raft host failed; exiting so the node restarts from its disk');
-        fatal?.(1);
-      },
-    );
+    running =
+      config.role === 'standalone'
+        ? await runStandalone({ ...base, redisUrl: config.redisUrl }, logger, onFatal)
+        : await runCoordinator({ ...base, peers: config.peers }, logger, onFatal);
   } catch (err) {
     logger.fatal({ err }, 'could not start');
     return 1;
+  }
+  if (config.role === 'standalone') {
+    void running.started.then(
+      () =>
+        logger.info(
+          { events: config.redisUrl ?? 'in process memory' },
+          'standalone: coordinator and worker ready',
+        ),
+      () => {},
+    );
   }
   const startFailure = running.started.then(
     () => new Promise<number>(() => {}),
     (err: unknown) => {
       const configError = err instanceof Error && /belongs to cluster/.test(err.message);
-      logger.fatal({ err }, 'could not start the coordinator');
+      logger.fatal({ err }, 'could not start');
       return configError ? 2 : 1;
     },
   );

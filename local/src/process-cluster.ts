@@ -20,7 +20,7 @@ export const CLI = path.join(REPO, 'dist', 'cli', 'tremor.js');
 export type NodeProcessState = 'running' | 'paused' | 'stopped';
 
 export interface NodeProcess {
-  readonly role: 'coordinator' | 'worker';
+  readonly role: 'coordinator' | 'worker' | 'standalone';
   readonly name: string;
   readonly clusterPort: number;
   readonly apiPort: number;
@@ -57,6 +57,8 @@ export interface ProcessClusterOptions {
 export class ProcessCluster {
   readonly coordinators: CoordinatorProcess[] = [];
   readonly workers: WorkerProcess[] = [];
+  /** Cluster-of-one nodes (`tremor server run` with no role flag), each a cluster of its own. */
+  readonly standalones: NodeProcess[] = [];
   private root = '';
   private readonly logs: WriteStream[] = [];
   private readonly usedPorts = new Set<number>();
@@ -126,6 +128,18 @@ export class ProcessCluster {
     return w;
   }
 
+  /** Allocates the ports and data dir of a standalone node (named s1, s2, ...); not started. */
+  async defineStandalone(): Promise<NodeProcess> {
+    if (this.root === '') this.root = await mkdtemp(path.join(os.tmpdir(), 'tremor-cluster-'));
+    const clusterPort = await this.uniquePort();
+    const apiPort = await this.uniquePort();
+    const name = `s${this.standalones.length + 1}`;
+    const s = this.node('standalone', name, clusterPort, apiPort);
+    this.standalones.push(s);
+    await mkdir(s.dataDir, { recursive: true });
+    return s;
+  }
+
   /**
    * A free port none of this cluster's nodes was given: the OS may hand a just-closed probe port
    * out again, and two nodes on one port make one of them fail to start.
@@ -143,6 +157,7 @@ export class ProcessCluster {
   /** The flags a node is started with; a coordinator's `peers` default to every coordinator. */
   args(c: NodeProcess, peers?: readonly string[]): string[] {
     if (c.role === 'worker') return this.workerArgs(c);
+    if (c.role === 'standalone') return this.standaloneArgs(c);
     const list = peers ?? this.coordinators.map((x) => x.address);
     return [
       'server',
@@ -188,6 +203,25 @@ export class ProcessCluster {
       ...this.common(),
       ...(this.opts.workerArgs ?? []),
       ...w.extraArgs,
+    ];
+  }
+
+  private standaloneArgs(s: NodeProcess): string[] {
+    return [
+      'server',
+      'run',
+      '--host',
+      '127.0.0.1',
+      '--advertise-host',
+      '127.0.0.1',
+      '--cluster-port',
+      String(s.clusterPort),
+      '--api-port',
+      String(s.apiPort),
+      '--data-dir',
+      s.dataDir,
+      ...this.common(),
+      ...s.extraArgs,
     ];
   }
 
@@ -273,7 +307,7 @@ export class ProcessCluster {
   /** The tail of every log, for a failing test's message. */
   async logTails(lines = 30): Promise<string> {
     const parts = await Promise.all(
-      [...this.coordinators, ...this.workers].map(async (c) => {
+      [...this.standalones, ...this.coordinators, ...this.workers].map(async (c) => {
         const text = (await this.log(c)).trimEnd().split('\n').slice(-lines).join('\n');
         return `--- ${c.name} (${c.address}, ${c.api}) ---\n${text}`;
       }),
@@ -282,7 +316,11 @@ export class ProcessCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.workers, ...this.coordinators].map((c) => this.kill(c, 'SIGKILL')));
+    await Promise.all(
+      [...this.standalones, ...this.workers, ...this.coordinators].map((c) =>
+        this.kill(c, 'SIGKILL'),
+      ),
+    );
     for (const l of this.logs) l.end();
     if (this.root !== '' && !process.env.E2E_KEEP_DIRS) {
       await rm(this.root, { recursive: true, force: true });

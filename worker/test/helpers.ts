@@ -1,6 +1,6 @@
 /** What the worker suites share: waiting on a condition, and a real Redis per suite. */
 import Redis from 'ioredis';
-import { startRedis, type RedisServer } from '../../local/src/redis-server';
+import { startRedis, type RedisOptions, type RedisServer } from '../../local/src/redis-server';
 
 /** Polls `check` until it holds; fails after 20 s naming `what` (a generous bound for hangs). */
 export async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
@@ -17,10 +17,10 @@ export interface SuiteRedis {
 }
 
 /** A redis-server started before the suite's tests and stopped after them, with a client. */
-export function suiteRedis(): SuiteRedis {
+export function suiteRedis(options: RedisOptions = {}): SuiteRedis {
   const fixture = {} as SuiteRedis;
   beforeAll(async () => {
-    fixture.server = await startRedis();
+    fixture.server = await startRedis(options);
     fixture.client = new Redis(fixture.server.url);
   });
   afterAll(async () => {

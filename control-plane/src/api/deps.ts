@@ -64,6 +64,11 @@ export interface ApiDeps {
   readonly nodeRoles: readonly NodeRole[];
   /** The worker's ingest; without it (or without the worker role) ingest answers 421. */
   readonly ingest?: IngestSink;
+  /**
+   * What else must hold, beyond the service's own readiness, before this node is ready: null
+   * when it holds, else the reason (a standalone node: its worker has joined).
+   */
+  readonly notReadyBecause?: () => string | null;
 }
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;

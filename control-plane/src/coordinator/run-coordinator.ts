@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../api';
-import type { ApiInstance } from '../api/deps';
+import type { ApiInstance, IngestSink, NodeRole } from '../api/deps';
 import { dynamoDbClientFromEnv } from '../snapshot-store/dynamodb-client';
 import { DynamoDbSnapshotStore } from '../snapshot-store/dynamodb-snapshot-store';
 import { FileSnapshotStore } from '../snapshot-store/file-snapshot-store';
@@ -37,6 +37,15 @@ export interface CoordinatorRunConfig {
   readonly version: string;
 }
 
+/** What a process that also runs a worker (standalone) adds to the coordinator's API. */
+export interface CoordinatorApiExtras {
+  /** The process's registry, shared with the worker's metrics; default: a new one. */
+  readonly metrics?: Registry;
+  readonly nodeRoles?: readonly NodeRole[];
+  readonly ingest?: IngestSink;
+  readonly notReadyBecause?: () => string | null;
+}
+
 export interface RunningCoordinator {
   readonly node: CoordinatorNode;
   readonly app: ApiInstance;
@@ -49,6 +58,7 @@ export async function runCoordinator(
   cfg: CoordinatorRunConfig,
   logger: Logger,
   onFatal: (err: unknown) => void,
+  extras: CoordinatorApiExtras = {},
 ): Promise<RunningCoordinator> {
   const store = makeSnapshotStore(cfg);
   const advertise = `${bracketed(cfg.advertiseHost)}:${cfg.clusterPort}`;
@@ -69,8 +79,7 @@ export async function runCoordinator(
     onFatal,
     workerTimeoutMs: cfg.workerTimeoutMs,
   });
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
+  const metrics = extras.metrics ?? defaultRegistry();
   registerCoordinatorMetrics(metrics, node);
   const app = buildApp({
     service: node,
@@ -79,7 +88,9 @@ export async function runCoordinator(
     bodyLimit: cfg.apiBodyLimit,
     metrics,
     logger: logger.child({ component: 'api' }),
-    nodeRoles: ['coordinator'],
+    nodeRoles: extras.nodeRoles ?? ['coordinator'],
+    ingest: extras.ingest,
+    notReadyBecause: extras.notReadyBecause,
   });
   // The API answers health and status (not ready, 503) while the node is still forming.
   await app.listen({ host: cfg.host, port: cfg.apiPort });
@@ -99,6 +110,13 @@ export async function runCoordinator(
       return stopping;
     },
   };
+}
+
+/** A registry with the process's default metrics (CPU, memory, event loop). */
+export function defaultRegistry(): Registry {
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  return metrics;
 }
 
 function makeSnapshotStore(cfg: CoordinatorRunConfig): SnapshotStore | null {

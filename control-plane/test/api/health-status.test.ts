@@ -25,6 +25,25 @@ describe('health and status routes', () => {
     expect(res.headers['retry-after']).toBe('1');
   });
 
+  it('a standalone node is not ready, and says why, until its worker has joined', async () => {
+    let joined = false;
+    const { app } = makeApp({
+      nodeRoles: ['coordinator', 'worker'],
+      notReadyBecause: () => (joined ? null : 'the worker has not joined the cluster yet'),
+    });
+    const notYet = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(expectError(notYet, 'TREMOR_NOT_READY').error.message).toBe(
+      'the worker has not joined the cluster yet',
+    );
+    const status = await app.inject({ method: 'GET', url: '/v1/status' });
+    expect(status.json()).toMatchObject({ leader: 'c1', ready: false });
+    joined = true;
+    expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/v1/status' })).json()).toMatchObject({
+      ready: true,
+    });
+  });
+
   it('GET /v1/version answers the version it was built with', async () => {
     const { app } = makeApp({ version: '9.8.7' });
     const res = await app.inject({ method: 'GET', url: '/v1/version' });

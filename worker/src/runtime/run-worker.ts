@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../../../control-plane/src/api';
+import { defaultRegistry } from '../../../control-plane/src/coordinator/run-coordinator';
 import type { ApiInstance } from '../../../control-plane/src/api/deps';
 import { promCounters } from '../flows/pipeline-counters';
 import { RedisTransport } from '../transport/redis/redis-transport';
@@ -50,8 +50,7 @@ export async function runWorker(cfg: WorkerRunConfig, logger: Logger): Promise<R
   const workerId = cfg.nodeId ?? (await keptWorkerId(cfg.dataDir));
   const log = logger.child({ component: 'worker', worker: workerId });
   const transport = new RedisTransport({ url: cfg.redisUrl });
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
+  const metrics = defaultRegistry();
   const flows = new WorkerFlows();
   const apiUrl = `http://${bracketed(cfg.advertiseHost)}:${cfg.apiPort}`;
   const node = new WorkerNode({
@@ -99,7 +98,7 @@ export async function runWorker(cfg: WorkerRunConfig, logger: Logger): Promise<R
 }
 
 /** CONTRACT §2: a worker's id is generated once and kept in its data dir. */
-async function keptWorkerId(dataDir: string): Promise<string> {
+export async function keptWorkerId(dataDir: string): Promise<string> {
   const file = path.join(dataDir, 'worker-id');
   try {
     const kept = (await readFile(file, 'utf8')).trim();

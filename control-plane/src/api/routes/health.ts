@@ -41,6 +41,10 @@ export function healthRoutes(
           { nodeId: status.nodeId, leader: status.leader },
         ]);
       }
+      const reason = deps.notReadyBecause?.() ?? null;
+      if (reason !== null) {
+        throw new TremorError('TREMOR_NOT_READY', reason, [{ nodeId: status.nodeId }]);
+      }
       return { status: 'ready' };
     },
   );

@@ -42,7 +42,11 @@ export function statusRoutes(
       },
     },
     // The roles are the process's (a standalone node is both), not only the coordinator's.
-    () => ({ ...deps.service.status(), roles: [...deps.nodeRoles] }),
+    () => {
+      const status = deps.service.status();
+      const ready = status.ready && (deps.notReadyBecause?.() ?? null) === null;
+      return { ...status, roles: [...deps.nodeRoles], ready };
+    },
   );
   done();
 }

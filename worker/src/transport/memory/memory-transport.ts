@@ -76,11 +76,67 @@ class VnodeStream {
   }
 }
 
+/**
+ * What a standalone node keeps across a graceful restart (memory-transport-file.ts): per stream,
+ * the entries not yet acknowledged, the checkpoint and the epochs. Entries acknowledged already
+ * are left out, so a restart delivers nothing twice that was delivered before it.
+ */
+export interface MemoryTransportImage {
+  readonly format: 1;
+  readonly streams: Readonly<Record<string, StreamImage>>;
+}
+
+interface StreamImage {
+  readonly nextSeq: number;
+  readonly epoch: number;
+  readonly released: number;
+  readonly checkpoint: Checkpoint | null;
+  readonly entries: readonly Entry[];
+}
+
 export class MemoryTransport implements EventTransport {
   private readonly streams = new Map<string, VnodeStream>();
   private closed = false;
 
   constructor(private readonly backlogBound = DEFAULT_BACKLOG_BOUND) {}
+
+  image(): MemoryTransportImage {
+    const streams: Record<string, StreamImage> = {};
+    for (const [key, s] of this.streams) {
+      const entries = s.entries.filter((e) => e.seq > s.lastDelivered || s.pending.has(e.seq));
+      streams[key] = {
+        nextSeq: s.nextSeq,
+        epoch: s.epoch,
+        released: s.released,
+        checkpoint: s.checkpoint,
+        entries,
+      };
+    }
+    return { format: 1, streams };
+  }
+
+  /**
+   * A transport holding `image`'s streams. Their entries are all new again: the first owner reads
+   * them in append order, after the checkpoint they were not yet part of.
+   */
+  static fromImage(
+    image: MemoryTransportImage,
+    backlogBound = DEFAULT_BACKLOG_BOUND,
+  ): MemoryTransport {
+    const transport = new MemoryTransport(backlogBound);
+    for (const [key, img] of Object.entries(image.streams)) {
+      const s = new VnodeStream();
+      s.entries = [...img.entries];
+      s.nextSeq = img.nextSeq;
+      s.epoch = img.epoch;
+      s.released = img.released;
+      s.checkpoint = img.checkpoint;
+      s.lastDelivered = (img.entries[0]?.seq ?? img.nextSeq) - 1;
+      s.backlog = img.entries.reduce((sum, e) => sum + e.records.length, 0);
+      transport.streams.set(key, s);
+    }
+    return transport;
+  }
 
   private stream(flow: string, vnode: number): VnodeStream {
     const key = `${flow}/${vnode}`;
