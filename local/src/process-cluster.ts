@@ -30,6 +30,8 @@ export interface NodeProcess {
   readonly logFile: string;
   extraArgs: string[];
   env: NodeJS.ProcessEnv;
+  /** The working directory it runs in (relative paths in flows resolve there); default: ours. */
+  cwd?: string;
   child: ChildProcess | null;
   state: NodeProcessState;
   exit: Promise<number | null> | null;
@@ -247,6 +249,7 @@ export class ProcessCluster {
     this.logs.push(log);
     const child = spawn(process.execPath, [CLI, ...this.args(c, peers)], {
       detached: true,
+      cwd: c.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...this.opts.env, ...c.env, FORCE_COLOR: '0' },
     });
