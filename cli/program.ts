@@ -3,19 +3,26 @@
  * resolver (server-config.ts). Starting the servers is injected (`runServer`), and so is every
  * touch of the process (`io`), so tests drive the whole command line with fakes.
  *
+ * The client commands (`cluster`, `flow`: client/commands.ts) talk to a running cluster through
+ * the injected `fetch`, and wait on the injected clock.
+ *
  * Exit statuses (CONTRACT §2): 2 for every usage or configuration error, commander's own included
  * (unknown option, missing argument: commander would say 1); 0 after `--help` and `--version`;
- * otherwise what `runServer` returns, or 1 if it throws.
+ * otherwise what `runServer` (or the client command) returns, or 1 if it throws.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option, type ParseOptions } from 'commander';
+import { addClientCommands } from './client/commands';
+import { systemClock, type Clock } from './client/context';
 import { resolveServerConfig, type ServerConfig } from './server-config';
 import { SERVER_FLAGS, describeDefault, type FlagSpec } from './server-flags';
 
 export interface ProgramOutput {
   write(text: string): unknown;
   readonly columns?: number;
+  /** A terminal: the client commands may redraw a progress line in place. */
+  readonly isTTY?: boolean;
 }
 
 export interface ProgramIo {
@@ -35,6 +42,10 @@ export interface ProgramDeps {
   readonly io: ProgramIo;
   /** Defaults to the version in the project's package.json. */
   readonly version?: string;
+  /** How the client commands reach the API; defaults to the global fetch. */
+  readonly fetch?: typeof fetch;
+  /** What `flow apply --wait` polls and times out by; defaults to the system clock. */
+  readonly clock?: Clock;
 }
 
 export const EXIT_USAGE = 2;
@@ -111,6 +122,13 @@ export function buildProgram(deps: ProgramDeps): Command {
       code = 1;
     }
     io.exit(code);
+  });
+
+  addClientCommands(program, {
+    ...io,
+    // Looked up at each call, not captured: the global may be replaced after the program is built.
+    fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
+    clock: deps.clock ?? systemClock,
   });
   return program;
 }

@@ -3,10 +3,20 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { buildProgram } from './program';
-import { runServer } from './run-server';
+
+// `tremor flow list | head` closes the pipe early; what was not read is not wanted, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 
 const program = buildProgram({
-  runServer: (config, warnings) => runServer(config, warnings),
+  runServer: async (config, warnings) => {
+    // Loaded only when a server runs: the server stack (fastify, ioredis, CEL, the AWS SDK) takes
+    // longer to load than a client command takes to run.
+    const { runServer } = await import('./run-server');
+    return runServer(config, warnings);
+  },
   io: {
     stdout: process.stdout,
     stderr: process.stderr,
