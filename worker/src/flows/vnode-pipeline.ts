@@ -76,7 +76,14 @@ export class VnodePipeline {
         `it has ${state.operators.length} operators, the flow ${this.operators.length} (the flow changed)`,
       );
     }
-    this.operators.forEach((op, i) => op.restore(state.operators[i] as OperatorState));
+    // All or nothing: an operator refusing its state leaves every operator as it was.
+    const before = this.snapshot();
+    try {
+      this.operators.forEach((op, i) => op.restore(state.operators[i] as OperatorState));
+    } catch (err) {
+      this.operators.forEach((op, i) => op.restore(before.operators[i] as OperatorState));
+      throw err;
+    }
   }
 
   private runFrom(i: number, event: PipelineEvent, outputs: PortOutputs): void {

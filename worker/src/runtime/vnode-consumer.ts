@@ -21,6 +21,7 @@ import type { Logger } from '../../../control-plane/src/logger';
 import type { Sink } from '../connectors/sinks/sink';
 import type { Json } from '../flows/expressions/cel-values';
 import type { PipelineCounters } from '../flows/pipeline-counters';
+import { OperatorStateError } from '../flows/operators/operator';
 import type { PipelineState } from '../flows/vnode-pipeline';
 import { FencedError, type EventTransport, type VnodeLease } from '../transport/event-transport';
 import { VnodeRunner } from './vnode-runner';
@@ -101,9 +102,7 @@ export class VnodeConsumer {
       );
       if (lease === null) return;
       this.lease = lease;
-      if (lease.checkpoint !== null) {
-        this.runner.pipeline.restore(lease.checkpoint.state as unknown as PipelineState);
-      }
+      if (lease.checkpoint !== null) this.restore(lease.checkpoint.state);
       if (this.stateValue === 'starting') this.stateValue = 'running';
       await this.consume(lease);
       // A planned stop: everything read was acknowledged; the next owner may start at once.
@@ -130,6 +129,23 @@ export class VnodeConsumer {
     } finally {
       this.lease?.close();
       if (this.stateValue === 'stopping') this.stateValue = 'stopped';
+    }
+  }
+
+  /**
+   * The checkpoint's operator state, unless it belongs to another pipeline: a flow replaced with
+   * different operators (`flow apply` of a changed file) starts them with empty state, rather
+   * than stopping the vnode on state it cannot use.
+   */
+  private restore(state: Json): void {
+    try {
+      this.runner.pipeline.restore(state as unknown as PipelineState);
+    } catch (err) {
+      if (!(err instanceof OperatorStateError)) throw err;
+      this.options.logger.warn(
+        { flow: this.options.flow.id, vnode: this.options.vnode, reason: err.message },
+        'vnode: the saved operator state does not fit this flow (its pipeline changed); starting with empty state',
+      );
     }
   }
 

@@ -74,6 +74,9 @@ export class WorkerNode {
   private view: WorkerView | null = null;
   /** Flow id → the spec revision its runtime runs. */
   private readonly running = new Map<string, number>();
+  /** Flow id → its runtime's spec as JSON: a new revision with the same spec (a pause, a resume,
+   * the same file applied again) keeps the runtime, so its sources never stop taking events. */
+  private readonly runningSpecs = new Map<string, string>();
   private reconciling: Promise<void> = Promise.resolve();
   private needsJoin = false;
   /** Backlog of the vnodes this worker owns, summed over flows; refreshed every second. */
@@ -313,11 +316,19 @@ export class WorkerNode {
     for (const id of [...this.running.keys()]) {
       if (wanted.has(id)) continue;
       this.running.delete(id);
+      this.runningSpecs.delete(id);
       await this.options.flows.stop(id);
       this.options.logger.info({ flow: id }, 'flow stopped (deleted)');
     }
     for (const flow of view.flows) {
-      if (this.running.get(flow.id) !== flow.revision) {
+      const specJson = JSON.stringify(flow.spec);
+      if (
+        this.running.get(flow.id) !== flow.revision &&
+        this.runningSpecs.get(flow.id) === specJson &&
+        this.options.flows.get(flow.id) !== undefined
+      ) {
+        this.running.set(flow.id, flow.revision);
+      } else if (this.running.get(flow.id) !== flow.revision) {
         const spec = this.validSpec(flow.id, flow.spec);
         if (spec === null) continue;
         const runtime = new FlowRuntime({
@@ -334,6 +345,7 @@ export class WorkerNode {
         // Replacing a flow: its old runtime stops first (batches finished), then the new one starts.
         await this.options.flows.run(runtime);
         this.running.set(flow.id, flow.revision);
+        this.runningSpecs.set(flow.id, specJson);
         this.options.logger.info({ flow: flow.id, revision: flow.revision }, 'flow running');
       }
       await this.options.flows

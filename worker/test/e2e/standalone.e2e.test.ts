@@ -122,6 +122,8 @@ it('keeps flows, kv and the events still waiting across a graceful restart', asy
   // Paused: the next events are accepted and wait.
   expect((await call(s.api, 'PATCH', '/v1/flows/solo', { status: 'paused' })).status).toBe(200);
   await running(s);
+  // The pause reached the worker without restarting the flow (its sources kept taking events).
+  expect((await cluster.log(s)).match(/"msg":"flow running"/g)).toHaveLength(1);
   const held = await call(s.api, 'POST', '/v1/flows/solo/sources/in/events', events(50, 130));
   expect(held.status).toBe(202);
 

@@ -32,12 +32,14 @@ class ListSink implements Sink {
   }
 }
 
-function flow(): FlowSpec {
+function flow(
+  pipeline: unknown[] = [{ throttle: { key: 'event.k', rate: 30, interval_ms: 3_600_000 } }],
+): FlowSpec {
   const res = validateFlowSpec({
     id: 'f',
     sources: [{ id: 'in', kind: 'http' }],
     distribution: { strategy: 'hash', key: 'event.k' },
-    pipeline: [{ throttle: { key: 'event.k', rate: 30, interval_ms: 3_600_000 } }],
+    pipeline,
     sinks: [
       { id: 'out', kind: 'null' },
       { id: 'over', from: 'overflow', kind: 'null' },
@@ -65,10 +67,10 @@ describe.each([
     let transport: EventTransport;
     let out: ListSink;
     let over: ListSink;
-    const consumer = (worker: string, epoch: number) =>
+    const consumer = (worker: string, epoch: number, spec = flow()) =>
       new VnodeConsumer({
         transport,
-        flow: flow(),
+        flow: spec,
         vnode: 0,
         epoch,
         worker,
@@ -107,6 +109,31 @@ describe.each([
       // 50 events of one key, rate 30: the first 30 pass, the other 20 overflow, each exactly once.
       expect(ids(out)).toEqual(Array.from({ length: 30 }, (_, i) => i));
       expect(ids(over)).toEqual(Array.from({ length: 20 }, (_, i) => 30 + i));
+    });
+
+    it('a flow replaced with other operators starts them empty instead of stopping the vnode', async () => {
+      for (let i = 0; i < 4; i++) await transport.append('f', records(i * 5, 5));
+      const a = consumer('w1', 1);
+      a.start();
+      await until(async () => (await transport.backlog('f', 0)) === 0, 'w1 checkpointing');
+      await a.stop();
+      // The same flow id, now a where and a throttle of rate 2: the saved one-operator state
+      // does not fit. The vnode goes on with empty state (2 pass), it does not stop.
+      const replaced = flow([
+        { where: 'event.i >= 0' },
+        { throttle: { key: 'event.k', rate: 2, interval_ms: 3_600_000 } },
+      ]);
+      const b = consumer('w1', 2, replaced);
+      b.start();
+      await transport.append('f', records(100, 5));
+      await until(
+        async () => (await transport.backlog('f', 0)) === 0,
+        'the replaced flow consuming',
+      );
+      expect(b.state).toBe('running');
+      await b.stop();
+      expect(ids(out).slice(20)).toEqual([100, 101]);
+      expect(ids(over)).toEqual([102, 103, 104]);
     });
 
     it('a crash move: the new owner replays from the checkpoint, the old one is fenced', async () => {
